@@ -1,0 +1,29 @@
+# The two commands of the README: `make run` and `make test`. Both install what they need.
+UV_VERSION := 0.13.9
+UV := python3 -m uv
+export UV_PYTHON_DOWNLOADS := never
+export SOURCE_DATE_EPOCH := 1735689600
+
+.PHONY: setup run park test lint format
+
+setup:
+	@python3 -m uv --version 2>/dev/null | grep -q "$(UV_VERSION)" || python3 -m pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
+	$(UV) sync --locked --quiet
+
+run: setup  ## the whole workflow on the bundled synthetic trial
+	$(UV) run snakemake --cores 2
+
+park: setup  ## the workflow on the Park 2020 pilot replica
+	$(UV) run snakemake --cores 2 --configfile config/park2020.yaml
+
+lint: setup
+	$(UV) run ruff check .
+	$(UV) run ruff format --check .
+	$(UV) run snakemake --lint
+
+test: lint  ## linters, then the test suite
+	$(UV) run pytest
+
+format: setup
+	$(UV) run ruff format .
+	$(UV) run ruff check --fix .
