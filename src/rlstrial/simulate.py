@@ -331,7 +331,7 @@ def _simulate_factorial(rng, sim, config) -> dict[str, pd.DataFrame]:
             else:
                 day = visit["target_day"] + int(rng.integers(-2, 3))
                 if rng.random() < sim["out_of_window_rate"]:
-                    day = visit["window"][1] + int(rng.integers(1, 4))
+                    day = visit["window"][1] + 1
             date = _days(day0, day)
             last_day = max(day, 0)
             mean = b[i] + sim["weekly_change_control"] * week + week / 4 * week4_effect[i]
@@ -397,7 +397,7 @@ def _simulate_factorial(rng, sim, config) -> dict[str, pd.DataFrame]:
 
 
 def _diary(rng, pid, day0, last_day, arm) -> list[dict]:
-    propensity = rng.beta(8, 2)
+    propensity = rng.beta(12, 1.5)
     rows = []
     for day in range(1, last_day + 1):
         used = rng.random() < propensity

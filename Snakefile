@@ -1,0 +1,28 @@
+# rlstrial: analysis pipeline for a 2x2 factorial RLS trial.
+# A table of contents: each stage's rules live in workflow/rules/.
+
+from snakemake.utils import min_version
+
+min_version("9.0")
+
+
+configfile: "config/config.yaml"
+
+
+include: "workflow/rules/common.smk"
+include: "workflow/rules/ingest.smk"
+include: "workflow/rules/validate.smk"
+include: "workflow/rules/score.smk"
+include: "workflow/rules/derive.smk"
+
+
+rule all:
+    input:
+        rules.verify_raw.output.report,
+        rules.validate.output.summary,
+        expand(
+            f"{PROCESSED}/{{name}}.{{ext}}",
+            name=["adsl", "adqs", "adae"],
+            ext=["parquet", "csv"],
+        ),
+    default_target: True

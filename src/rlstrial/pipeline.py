@@ -1,0 +1,130 @@
+"""The workflow's stages as functions: what each Snakemake rule calls.
+
+Each stage reads its inputs, calls the package's computations and writes its
+outputs; the Snakemake scripts in ``workflow/scripts/`` only pass paths and config.
+The same functions serve notebooks and tests.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import pandas as pd
+
+from rlstrial.derive import derive_adae, derive_adqs, derive_adsl, row_ledger
+from rlstrial.ingest import compare_manifests, read_raw_folder, sha256_manifest, typed_tables
+from rlstrial.scoring import score_questionnaires
+from rlstrial.validate import raise_for_blocking, summarize_findings, validate_raw
+
+log = logging.getLogger("rlstrial")
+
+
+class RawDataChanged(RuntimeError):
+    """A raw file changed while the workflow ran."""
+
+
+def write_table(table: pd.DataFrame, path: str | Path) -> None:
+    """Write ``table`` to ``path`` (CSV with LF line ends, or Parquet), deterministically."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.suffix == ".parquet":
+        table.to_parquet(path, index=False)
+    else:
+        table.to_csv(path, index=False, lineterminator="\n", date_format="%Y-%m-%d")
+
+
+def ingest(raw: str | Path, manifest_path: str | Path) -> pd.DataFrame:
+    """Record the SHA-256 of every raw file (checked again by :func:`verify_raw`)."""
+    manifest = sha256_manifest(raw)
+    write_table(manifest, manifest_path)
+    log.info("recorded sha256 of %d raw files in %s", len(manifest), raw)
+    return manifest
+
+
+def validate(
+    raw: str | Path, config: dict, queries_path: str | Path, summary_path: str | Path
+) -> pd.DataFrame:
+    """Run every check and write the query listing and its summary."""
+    _, findings = validate_raw(raw, config)
+    write_table(findings, queries_path)
+    summary = summarize_findings(findings)
+    errors = int((findings["severity"] == "error").sum())
+    warnings = int((findings["severity"] == "warning").sum())
+    lines = [
+        "# Raw data validation",
+        "",
+        f"Folder: `{raw}`. Findings: {errors} blocking (error), {warnings} warning.",
+        f"Full listing: `{queries_path}`.",
+        "",
+        summary.to_markdown(index=False) if not summary.empty else "No findings.",
+        "",
+    ]
+    Path(summary_path).write_text("\n".join(lines), encoding="utf-8")
+    log.info("%d blocking and %d warning findings", errors, warnings)
+    return findings
+
+
+def gate(queries_path: str | Path, flag_path: str | Path) -> None:
+    """Stop the run when the query listing has blocking findings; else write the flag."""
+    findings = pd.read_csv(queries_path, dtype={"value": str}, keep_default_na=False)
+    findings["row"] = pd.to_numeric(findings["row"]).astype("Int64")
+    raise_for_blocking(findings, str(queries_path))
+    Path(flag_path).write_text("no blocking findings\n", encoding="utf-8")
+
+
+def load_validated(raw: str | Path, config: dict) -> dict[str, pd.DataFrame]:
+    """Typed raw tables of a folder that has passed validation (checked again here)."""
+    tables, findings = validate_raw(raw, config)
+    raise_for_blocking(findings, "the query listing (run the validate stage)")
+    return typed_tables(tables, config)
+
+
+def score(raw: str | Path, config: dict, scores_path: str | Path) -> pd.DataFrame:
+    """Score every questionnaire of a validated raw folder."""
+    tables = load_validated(raw, config)
+    scores = score_questionnaires(tables["questionnaires.csv"], config)
+    write_table(scores, scores_path)
+    log.info("scored %d parameter records", len(scores))
+    return scores
+
+
+def derive(
+    raw: str | Path, config: dict, scores_path: str | Path, outputs: dict[str, str]
+) -> dict[str, pd.DataFrame]:
+    """Derive adsl, adqs, adae and the row ledger, and write them.
+
+    ``outputs`` maps names (``adsl_parquet``, ``adsl_csv``, ..., ``ledger``,
+    ``exclusions``) to paths.
+    """
+    tables = typed_tables(read_raw_folder(raw)[0], config)
+    scores = pd.read_parquet(scores_path)
+    adsl = derive_adsl(tables, config)
+    adqs = derive_adqs(scores, adsl, config)
+    adae = derive_adae(tables["adverse_events.csv"], adsl)
+    ledger = row_ledger(tables, adqs, config)
+    datasets = {"adsl": adsl, "adqs": adqs, "adae": adae}
+    for name, table in datasets.items():
+        write_table(table, outputs[f"{name}_parquet"])
+        write_table(table, outputs[f"{name}_csv"])
+    write_table(ledger, outputs["ledger"])
+    write_table(ledger[ledger["dataset"] == "excluded"], outputs["exclusions"])
+    log.info(
+        "adsl %d rows, adqs %d rows, adae %d rows; %d raw rows excluded with a reason",
+        len(adsl),
+        len(adqs),
+        len(adae),
+        int((ledger["dataset"] == "excluded").sum()),
+    )
+    return {**datasets, "ledger": ledger}
+
+
+def verify_raw(raw: str | Path, manifest_path: str | Path, report_path: str | Path) -> None:
+    """Check that the raw files still have the SHA-256 recorded at ingest."""
+    before = pd.read_csv(manifest_path)
+    changes = compare_manifests(before, sha256_manifest(raw))
+    if changes:
+        raise RawDataChanged("raw files changed during the run:\n  " + "\n  ".join(changes))
+    Path(report_path).write_text(
+        f"{len(before)} raw files unchanged since ingest (sha256 verified)\n", encoding="utf-8"
+    )

@@ -1,0 +1,27 @@
+rule ingest:
+    """Record the SHA-256 of every raw file."""
+    input:
+        raw=RAW_INPUTS,
+    output:
+        manifest=f"{RESULTS}/provenance/raw_sha256.csv",
+    params:
+        raw=RAW,
+    log:
+        f"{LOGS}/ingest.log",
+    script:
+        "../scripts/ingest.py"
+
+
+rule verify_raw:
+    """Check, after the datasets are written, that no raw file changed."""
+    input:
+        manifest=rules.ingest.output.manifest,
+        datasets=f"{PROCESSED}/row_ledger.csv",
+    output:
+        report=f"{RESULTS}/provenance/raw_verified.txt",
+    params:
+        raw=RAW,
+    log:
+        f"{LOGS}/verify_raw.log",
+    script:
+        "../scripts/verify_raw.py"

@@ -1,0 +1,15 @@
+rule score:
+    """Score every questionnaire scale declared in config."""
+    input:
+        raw=RAW_INPUTS,
+        passed=rules.validation_gate.output.flag,
+    output:
+        scores=f"{PROCESSED}/scores.parquet",
+    params:
+        raw=RAW,
+    log:
+        f"{LOGS}/score.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/score.tsv"
+    script:
+        "../scripts/score.py"

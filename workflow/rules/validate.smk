@@ -1,0 +1,28 @@
+rule validate:
+    """Run every check on the raw folder and list every finding."""
+    input:
+        raw=RAW_INPUTS,
+        manifest=rules.ingest.output.manifest,
+    output:
+        queries=f"{RESULTS}/validation/queries.csv",
+        summary=f"{RESULTS}/validation/summary.md",
+    params:
+        raw=RAW,
+    log:
+        f"{LOGS}/validate.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/validate.tsv"
+    script:
+        "../scripts/validate.py"
+
+
+rule validation_gate:
+    """Stop the run here when the query listing has blocking findings."""
+    input:
+        queries=rules.validate.output.queries,
+    output:
+        flag=f"{RESULTS}/validation/passed.txt",
+    log:
+        f"{LOGS}/validation_gate.log",
+    script:
+        "../scripts/validation_gate.py"
