@@ -19,7 +19,7 @@ park: setup  ## the workflow on the Park 2020 pilot replica
 lint: setup
 	$(UV) run ruff check .
 	$(UV) run ruff format --check .
-	$(UV) run snakemake --lint
+	$(UV) run pytest -q tests/test_workflow.py::test_snakemake_lint_is_clean
 
 test: lint  ## linters, then the test suite
 	$(UV) run pytest

@@ -93,7 +93,7 @@ def recode(values: np.ndarray, mapping: dict) -> np.ndarray:
     lookup = dict(zip(map(float, mapping["from"]), map(float, mapping["to"]), strict=True))
     out = np.full(values.shape, np.nan)
     present = ~np.isnan(values)
-    unknown = sorted({v for v in values[present] if v not in lookup})
+    unknown = sorted({float(v) for v in values[present] if v not in lookup})
     if unknown:
         raise ValueError(f"codes {unknown} are not in the recode map {mapping['from']}")
     out[present] = [lookup[v] for v in values[present]]

@@ -403,13 +403,16 @@ def check_questionnaires(tables: dict[str, RawTable], config: dict) -> list[dict
     return findings
 
 
-def _randomization_dates(tables: dict[str, RawTable]) -> pd.Series:
+def _randomization_dates(tables: dict[str, RawTable], participants: pd.Series) -> pd.Series:
+    """Each participant's randomization date (NaT when unknown or ambiguous)."""
     randomization = tables["randomization.csv"].data
     if not {"participant_id", "randomization_date"} <= set(randomization.columns):
-        return pd.Series(dtype="datetime64[ns]")
+        return pd.Series(pd.NaT, index=participants.index, dtype="datetime64[ns]")
     dates = _dates(randomization["randomization_date"])
     dates.index = randomization["participant_id"]
-    return dates[~dates.index.duplicated(keep=False)]
+    dates = dates[~dates.index.duplicated(keep=False)]
+    mapped = dates.reindex(participants.to_numpy()).to_numpy(dtype="datetime64[ns]")
+    return pd.Series(mapped, index=participants.index)
 
 
 def _check_assessment_dates(tables: dict[str, RawTable], config: dict) -> list[dict]:
@@ -430,12 +433,11 @@ def _check_assessment_dates(tables: dict[str, RawTable], config: dict) -> list[d
     )
     if "randomization.csv" not in tables:
         return findings
-    day0 = _randomization_dates(tables)
-    data["_day"] = (data["_date"] - data["participant_id"].map(day0)).dt.days
+    data["_day"] = (data["_date"] - _randomization_dates(tables, data["participant_id"])).dt.days
     known = data[data["visit"].isin(visits) & data["_day"].notna()]
     first = known.groupby(form, sort=False).head(1)  # one check per questionnaire
-    low = first["visit"].map({code: visit["window"][0] for code, visit in visits.items()})
-    high = first["visit"].map({code: visit["window"][1] for code, visit in visits.items()})
+    low = first["visit"].map({c: v["window"][0] for c, v in visits.items()}).astype(float)
+    high = first["visit"].map({c: v["window"][1] for c, v in visits.items()}).astype(float)
     outside = first[(first["_day"] < low) | (first["_day"] > high)]
 
     def message(r):
@@ -470,11 +472,10 @@ def check_dates(tables: dict[str, RawTable]) -> list[dict]:
     if "randomization.csv" not in tables:
         return []
     findings = []
-    day0 = _randomization_dates(tables)
     screening = tables.get("screening.csv")
     if screening is not None and {"participant_id", "screening_date"} <= set(screening.data):
         data = screening.data
-        late = _dates(data["screening_date"]) > data["participant_id"].map(day0)
+        late = _dates(data["screening_date"]) > _randomization_dates(tables, data["participant_id"])
         for _, record in data[late].iterrows():
             findings.append(
                 _context(
@@ -496,7 +497,7 @@ def check_dates(tables: dict[str, RawTable]) -> list[dict]:
         if table is None or not {"participant_id", column} <= set(table.data):
             continue
         data = table.data
-        early = _dates(data[column]) < data["participant_id"].map(day0)
+        early = _dates(data[column]) < _randomization_dates(tables, data["participant_id"])
         for _, record in data[early].iterrows():
             findings.append(
                 _context(record, name, "date_order", message, column, record[column], severity)

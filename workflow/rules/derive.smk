@@ -12,8 +12,6 @@ rule derive:
         adae_csv=f"{PROCESSED}/adae.csv",
         ledger=f"{PROCESSED}/row_ledger.csv",
         exclusions=f"{PROCESSED}/exclusions.csv",
-    params:
-        raw=RAW,
     log:
         f"{LOGS}/derive.log",
     benchmark:

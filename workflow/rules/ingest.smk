@@ -4,8 +4,6 @@ rule ingest:
         raw=RAW_INPUTS,
     output:
         manifest=f"{RESULTS}/provenance/raw_sha256.csv",
-    params:
-        raw=RAW,
     log:
         f"{LOGS}/ingest.log",
     script:
@@ -15,12 +13,11 @@ rule ingest:
 rule verify_raw:
     """Check, after the datasets are written, that no raw file changed."""
     input:
+        raw=RAW_INPUTS,
         manifest=rules.ingest.output.manifest,
         datasets=f"{PROCESSED}/row_ledger.csv",
     output:
         report=f"{RESULTS}/provenance/raw_verified.txt",
-    params:
-        raw=RAW,
     log:
         f"{LOGS}/verify_raw.log",
     script:

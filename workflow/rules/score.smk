@@ -5,8 +5,6 @@ rule score:
         passed=rules.validation_gate.output.flag,
     output:
         scores=f"{PROCESSED}/scores.parquet",
-    params:
-        raw=RAW,
     log:
         f"{LOGS}/score.log",
     benchmark:

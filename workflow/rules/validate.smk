@@ -6,8 +6,6 @@ rule validate:
     output:
         queries=f"{RESULTS}/validation/queries.csv",
         summary=f"{RESULTS}/validation/summary.md",
-    params:
-        raw=RAW,
     log:
         f"{LOGS}/validate.log",
     benchmark:

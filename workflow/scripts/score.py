@@ -1,7 +1,7 @@
-from _logging import to_rule_log
+from _common import raw_folder, to_rule_log
 
 from rlstrial.pipeline import score
 
 sm = snakemake  # noqa: F821
 to_rule_log(sm.log[0])
-score(sm.params.raw, sm.config, sm.output.scores)
+score(raw_folder(sm.input.raw), sm.config, sm.output.scores)

@@ -1,4 +1,4 @@
-from _logging import to_rule_log
+from _common import to_rule_log
 
 from rlstrial.pipeline import gate
 

@@ -1,0 +1,19 @@
+"""Helpers shared by the workflow scripts: logging to the rule's log, the raw folder."""
+
+import logging
+
+
+def to_rule_log(path: str) -> None:
+    logging.basicConfig(
+        filename=path,
+        filemode="w",
+        level=logging.INFO,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+
+
+def raw_folder(raw_inputs) -> str:
+    """The raw folder, from the rule's raw file inputs (all in one folder)."""
+    from pathlib import Path
+
+    return str(Path(raw_inputs[0]).parent)
