@@ -81,8 +81,8 @@ def load_validated(raw: str | Path, config: dict) -> dict[str, pd.DataFrame]:
 
 
 def score(raw: str | Path, config: dict, scores_path: str | Path) -> pd.DataFrame:
-    """Score every questionnaire of a validated raw folder."""
-    tables = load_validated(raw, config)
+    """Score every questionnaire of a raw folder that passed the validation gate."""
+    tables = typed_tables(read_raw_folder(raw)[0], config)
     scores = score_questionnaires(tables["questionnaires.csv"], config)
     write_table(scores, scores_path)
     log.info("scored %d parameter records", len(scores))
@@ -92,7 +92,8 @@ def score(raw: str | Path, config: dict, scores_path: str | Path) -> pd.DataFram
 def derive(
     raw: str | Path, config: dict, scores_path: str | Path, outputs: dict[str, str]
 ) -> dict[str, pd.DataFrame]:
-    """Derive adsl, adqs, adae and the row ledger, and write them.
+    """Derive adsl, adqs, adae and the row ledger of a raw folder that passed the
+    validation gate, and write them.
 
     ``outputs`` maps names (``adsl_parquet``, ``adsl_csv``, ..., ``ledger``,
     ``exclusions``) to paths.

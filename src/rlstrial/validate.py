@@ -69,9 +69,18 @@ class ValidationError(RuntimeError):
 # --- per-column checks (pandera) -----------------------------------------------------
 
 
-def _blank_or(test):
+def _matches(series: pd.Series, pattern: re.Pattern) -> pd.Series:
+    return series.str.fullmatch(pattern.pattern).fillna(False).astype(bool)
+
+
+def _blank_or_matching(*patterns: re.Pattern):
+    """A vectorised check: blank, or a full match of one of ``patterns``."""
+
     def check(series: pd.Series) -> pd.Series:
-        return series.eq("") | series.map(test).astype(bool)
+        ok = series.eq("")
+        for pattern in patterns:
+            ok |= _matches(series, pattern)
+        return ok
 
     return check
 
@@ -98,32 +107,31 @@ def _column_checks(column) -> list[tuple[str, str, object]]:
     if column.required:
         checks.append(("required", "a value is required", lambda s: s.ne("")))
     if column.type == "integer":
-        checks.append(("integer", "not a whole number", _blank_or(lambda v: INTEGER.fullmatch(v))))
+        checks.append(("integer", "not a whole number", _blank_or_matching(INTEGER)))
     elif column.type == "number":
-        checks.append(("number", "not a number", _blank_or(lambda v: NUMBER.fullmatch(v))))
+        checks.append(("number", "not a number", _blank_or_matching(NUMBER)))
     elif column.type == "date":
         checks.append(
             (
                 "excel_serial_date",
                 "looks like an Excel serial day number, not a date; export dates as YYYY-MM-DD",
-                _blank_or(lambda v: not EXCEL_SERIAL.fullmatch(v)),
+                lambda series: ~_matches(series, EXCEL_SERIAL),
             )
         )
         checks.append(
             (
                 "date_format",
                 "not a date in YYYY-MM-DD form",
-                _blank_or(lambda v: ISO_DATE.fullmatch(v) or EXCEL_SERIAL.fullmatch(v)),
+                _blank_or_matching(ISO_DATE, EXCEL_SERIAL),
             )
         )
         checks.append(("impossible_date", "not a calendar date in 1900-2100", _calendar_dates))
     if column.allowed:
-        allowed = set(column.allowed)
         checks.append(
             (
                 "allowed_values",
                 f"not one of {', '.join(column.allowed)}",
-                _blank_or(lambda v, allowed=allowed: v in allowed),
+                lambda series, allowed=column.allowed: series.eq("") | series.isin(allowed),
             )
         )
     return checks
@@ -449,21 +457,18 @@ def _check_assessment_dates(tables: dict[str, RawTable], config: dict) -> list[d
 
     findings += _listing(outside, name, "visit_window", message, "assessment_date", "warning")
     # visits must be dated in their scheduled order, per participant and instrument
-    first = first.assign(_order=first["visit"].map(order))
-    for _, group in first.groupby(["participant_id", "instrument"], sort=False):
-        group = group.sort_values("_order")
-        earlier = group["_date"].cummax().shift()
-        for _, record in group[group["_date"] <= earlier].iterrows():
-            findings.append(
-                _context(
-                    record,
-                    name,
-                    "date_order",
-                    f"{record['visit']} is dated on or before an earlier visit",
-                    "assessment_date",
-                    record["assessment_date"],
-                )
-            )
+    keys = ["participant_id", "instrument"]
+    ordered = first.assign(_order=first["visit"].map(order)).sort_values([*keys, "_order"])
+    latest_before = (
+        ordered.groupby(keys)["_date"].cummax().groupby([ordered[k] for k in keys]).shift()
+    )
+    findings += _listing(
+        ordered[ordered["_date"] <= latest_before].sort_index(),
+        name,
+        "date_order",
+        lambda r: f"{r['visit']} is dated on or before an earlier visit",
+        "assessment_date",
+    )
     return findings
 
 
