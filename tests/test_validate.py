@@ -232,6 +232,13 @@ def test_wrong_number_of_fields(tiny_raw):
     assert [r for _, r, _, _, _ in only(findings(tiny_raw), "field_count")] == [3]
 
 
+def test_blank_line_is_listed_as_a_warning(tiny_raw):
+    edit(tiny_raw, "adherence.csv", "P1,2024-01-12,0,0\n", "P1,2024-01-12,0,0\n\n")
+    listing = findings(tiny_raw)
+    assert only(listing, "blank_line") == [("adherence.csv", 4, None, None, "warning")]
+    assert len(listing) == 1
+
+
 def test_every_problem_in_a_folder_is_reported_at_once(tiny_raw):
     edit(tiny_raw, "baseline.csv", "P2,55,M", "P2,,male")
     edit(

@@ -148,6 +148,15 @@ def read_raw_file(path: str | Path) -> RawTable:
     records, rows = [], []
     for record in reader:
         if not record:
+            findings.append(
+                finding(
+                    "blank_line",
+                    name,
+                    "blank line skipped (it holds no record)",
+                    row=reader.line_num,
+                    severity="warning",
+                )
+            )
             continue
         if len(record) != len(header):
             findings.append(

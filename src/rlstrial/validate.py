@@ -6,8 +6,8 @@ configuration says (for example ``out_of_window``).
 
 Rules
 -----
-byte_order_mark, not_utf8, field_count, missing_file, missing_column
-    The file's encoding and layout.
+byte_order_mark, not_utf8, field_count, missing_file, missing_column, blank_line
+    The file's encoding and layout (a blank line is a warning: it holds no record).
 required, integer, number, date_format, excel_serial_date, impossible_date, allowed_values
     One field's value (per-column checks, run with pandera).
 duplicate_key
