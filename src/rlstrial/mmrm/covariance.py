@@ -1,0 +1,201 @@
+"""Within-subject covariance structures for the MMRM engine.
+
+Each structure maps an unconstrained parameter vector ``theta`` to a T x T
+covariance matrix (T = number of visits), and reports its parameters under the
+names SAS PROC MIXED prints. Correlations are kept in range by smooth maps
+(``tanh``, a scaled logistic) and variances by ``exp``, so the optimiser works
+without bounds. Every map is complex-analytic, so derivatives with respect to
+``theta`` are taken by complex-step differentiation (exact to rounding).
+
+================  =============================  ======================================
+name              SAS ``type=``                  Sigma[i, j]
+================  =============================  ======================================
+``us``            UN                             free (Cholesky L L', log diagonal)
+``cs``            CS                             s2 + c on the diagonal, c elsewhere
+``csh``           CSH                            sd_i sd_j rho (i != j), var_i diagonal
+``ar1``           AR(1)                          s2 rho^|i-j|
+``ar1h``          ARH(1)                         sd_i sd_j rho^|i-j|
+``toeph``         TOEPH                          sd_i sd_j rho_|i-j|
+``adh``           ANTE(1)                        sd_i sd_j prod(rho_i..rho_{j-1})
+================  =============================  ======================================
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+STRUCTURES = ("us", "cs", "csh", "ar1", "ar1h", "toeph", "adh")
+
+
+def _logistic(x):
+    return 1 / (1 + np.exp(-x))
+
+
+def _cs_rho(z, t):
+    """Map z to the compound-symmetry correlation range (-1/(T-1), 1)."""
+    low = -1 / (t - 1) if t > 1 else -1.0
+    return low + (1 - low) * _logistic(z)
+
+
+def _cs_rho_inverse(rho, t):
+    low = -1 / (t - 1) if t > 1 else -1.0
+    p = np.clip((rho - low) / (1 - low), 1e-6, 1 - 1e-6)
+    return np.log(p / (1 - p))
+
+
+@dataclass(frozen=True)
+class Structure:
+    """A covariance structure for T visits."""
+
+    name: str
+    n_visits: int
+
+    def __post_init__(self):
+        if self.name not in STRUCTURES:
+            raise ValueError(
+                f"unknown covariance structure {self.name!r}; choose one of {', '.join(STRUCTURES)}"
+            )
+
+    @property
+    def n_params(self) -> int:
+        t = self.n_visits
+        return {
+            "us": t * (t + 1) // 2,
+            "cs": 2,
+            "csh": t + 1,
+            "ar1": 2,
+            "ar1h": t + 1,
+            "toeph": 2 * t - 1,
+            "adh": 2 * t - 1,
+        }[self.name]
+
+    def matrix(self, theta: np.ndarray) -> np.ndarray:
+        """Sigma(theta), T x T (works for complex theta, for complex-step derivatives)."""
+        t = self.n_visits
+        theta = np.asarray(theta)
+        dtype = theta.dtype
+        if self.name == "us":
+            lower = np.zeros((t, t), dtype=dtype)
+            rows, cols = np.tril_indices(t)
+            lower[rows, cols] = theta
+            lower[np.arange(t), np.arange(t)] = np.exp(np.diagonal(lower))
+            return lower @ lower.T
+        lag = np.abs(np.subtract.outer(np.arange(t), np.arange(t)))
+        if self.name == "cs":
+            variance, rho = np.exp(theta[0]), _cs_rho(theta[1], t)
+            return variance * ((1 - rho) * np.eye(t) + rho * np.ones((t, t)))
+        if self.name == "ar1":
+            variance, rho = np.exp(theta[0]), np.tanh(theta[1])
+            return variance * rho**lag
+        sd = np.exp(theta[:t] / 2)
+        scale = np.outer(sd, sd)
+        if self.name == "csh":
+            rho = _cs_rho(theta[t], t)
+            return scale * np.where(lag == 0, 1.0, rho)
+        if self.name == "ar1h":
+            return scale * np.tanh(theta[t]) ** lag
+        if self.name == "toeph":
+            rho = np.concatenate([np.ones(1, dtype=dtype), np.tanh(theta[t:])])
+            return scale * rho[lag]
+        # adh: correlation between visits i < j is the product of rho_i .. rho_{j-1}
+        rho = np.tanh(theta[t:])
+        corr = np.ones((t, t), dtype=dtype)
+        for i in range(t):
+            for j in range(i + 1, t):
+                corr[i, j] = corr[j, i] = np.prod(rho[i:j])
+        return scale * corr
+
+    def jacobian(self, theta: np.ndarray) -> np.ndarray:
+        """d Sigma / d theta_k for every k: array of shape (n_params, T, T)."""
+        step = 1e-30
+        out = np.empty((self.n_params, self.n_visits, self.n_visits))
+        for k in range(self.n_params):
+            shifted = np.asarray(theta, dtype=complex)
+            shifted[k] += 1j * step
+            out[k] = self.matrix(shifted).imag / step
+        return out
+
+    def start(self, empirical: np.ndarray) -> np.ndarray:
+        """Starting theta from an empirical covariance matrix (e.g. of OLS residuals)."""
+        t = self.n_visits
+        variances = np.clip(np.diag(empirical), 1e-8, None)
+        sd = np.sqrt(variances)
+        corr = empirical / np.outer(sd, sd)
+        lag = np.abs(np.subtract.outer(np.arange(t), np.arange(t)))
+        mean_corr = {k: float(np.mean(corr[lag == k])) for k in range(1, t)}
+        off = float(np.mean(corr[lag > 0])) if t > 1 else 0.0
+        clip = lambda r: float(np.clip(r, -0.9, 0.9))  # noqa: E731
+        if self.name == "us":
+            values, vectors = np.linalg.eigh(empirical)
+            fixed = (vectors * np.clip(values, 1e-3 * values.max(), None)) @ vectors.T
+            lower = np.linalg.cholesky(fixed)
+            lower[np.arange(t), np.arange(t)] = np.log(np.diagonal(lower))
+            return lower[np.tril_indices(t)]
+        if self.name == "cs":
+            return np.array([np.log(variances.mean()), _cs_rho_inverse(clip(off), t)])
+        if self.name == "ar1":
+            return np.array([np.log(variances.mean()), np.arctanh(clip(mean_corr.get(1, 0.0)))])
+        logvar = np.log(variances)
+        if self.name == "csh":
+            return np.concatenate([logvar, [_cs_rho_inverse(clip(off), t)]])
+        if self.name == "ar1h":
+            return np.concatenate([logvar, [np.arctanh(clip(mean_corr.get(1, 0.0)))]])
+        if self.name == "toeph":
+            return np.concatenate([logvar, [np.arctanh(clip(mean_corr[k])) for k in range(1, t)]])
+        adjacent = [clip(corr[k, k + 1]) for k in range(t - 1)]
+        adjacent = [r if abs(r) > 0.05 else 0.05 for r in adjacent]
+        return np.concatenate([logvar, np.arctanh(adjacent)])
+
+    def theta_from_parameters(self, values: dict[str, float]) -> np.ndarray:
+        """The theta whose :meth:`report` gives ``values`` (SAS names, as SAS prints)."""
+        t = self.n_visits
+        expected = [name for name, _ in self.report(np.zeros(self.n_params), [])]
+        missing = [name for name in expected if name not in values]
+        if missing:
+            raise ValueError(f"covariance parameters {missing} are missing for {self.name}")
+        if self.name == "us":
+            sigma = np.zeros((t, t))
+            for i in range(t):
+                for j in range(i + 1):
+                    sigma[i, j] = sigma[j, i] = values[f"UN({i + 1},{j + 1})"]
+            lower = np.linalg.cholesky(sigma)
+            lower[np.arange(t), np.arange(t)] = np.log(np.diagonal(lower))
+            return lower[np.tril_indices(t)]
+        if self.name == "cs":
+            variance = values["CS"] + values["Residual"]
+            return np.array([np.log(variance), _cs_rho_inverse(values["CS"] / variance, t)])
+        if self.name == "ar1":
+            return np.array([np.log(values["Residual"]), np.arctanh(values["AR(1)"])])
+        logvar = [np.log(values[f"Var({i + 1})"]) for i in range(t)]
+        if self.name == "csh":
+            return np.array([*logvar, _cs_rho_inverse(values["CSH"], t)])
+        if self.name == "ar1h":
+            return np.array([*logvar, np.arctanh(values["ARH(1)"])])
+        prefix = "TOEPH" if self.name == "toeph" else "Rho"
+        return np.array([*logvar, *(np.arctanh(values[f"{prefix}({k})"]) for k in range(1, t))])
+
+    def report(self, theta: np.ndarray, visits: list[str]) -> list[tuple[str, float]]:
+        """The parameters as SAS names them, with their values."""
+        t = self.n_visits
+        sigma = self.matrix(np.asarray(theta, dtype=float))
+        if self.name == "us":
+            return [
+                (f"UN({i + 1},{j + 1})", float(sigma[i, j])) for i in range(t) for j in range(i + 1)
+            ]
+        if self.name == "cs":
+            covariance = float(sigma[0, 1]) if t > 1 else 0.0
+            return [("CS", covariance), ("Residual", float(sigma[0, 0]) - covariance)]
+        if self.name == "ar1":
+            return [("AR(1)", float(np.tanh(theta[1]))), ("Residual", float(sigma[0, 0]))]
+        variances = [(f"Var({i + 1})", float(sigma[i, i])) for i in range(t)]
+        if self.name == "csh":
+            return variances + [("CSH", float(_cs_rho(theta[t], t)))]
+        if self.name == "ar1h":
+            return variances + [("ARH(1)", float(np.tanh(theta[t])))]
+        if self.name == "toeph":
+            return variances + [
+                (f"TOEPH({k})", float(np.tanh(theta[t + k - 1]))) for k in range(1, t)
+            ]
+        return variances + [(f"Rho({k})", float(np.tanh(theta[t + k - 1]))) for k in range(1, t)]

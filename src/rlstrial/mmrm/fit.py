@@ -1,0 +1,593 @@
+"""Fitting an MMRM: optimisation, the fallback chain, and the result object."""
+
+from __future__ import annotations
+
+import itertools
+import warnings
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+import patsy
+from scipy import optimize, stats
+
+from rlstrial.mmrm.covariance import STRUCTURES, Structure
+from rlstrial.mmrm.design import Design, patterns, prepare
+from rlstrial.mmrm.likelihood import Likelihood, NotPositiveDefinite
+
+DEFAULT_FALLBACK = ("toeph", "ar1h", "csh", "cs")
+
+
+class MMRMConvergenceError(RuntimeError):
+    """No covariance structure of the chain could be fitted."""
+
+
+@dataclass
+class Attempt:
+    structure: str
+    converged: bool
+    message: str
+    iterations: int = 0
+
+
+def _empirical_covariance(design: Design, residual: np.ndarray, group: int) -> np.ndarray:
+    t = len(design.visits)
+    rows = design.group_index == group
+    wide = np.full((design.subject_index.max() + 1, t), np.nan)
+    wide[design.subject_index[rows], design.visit_index[rows]] = residual[rows]
+    frame = pd.DataFrame(wide).dropna(how="all")
+    empirical = frame.cov(min_periods=2).to_numpy()
+    variances = np.nanvar(wide, axis=0)
+    variances = np.where(np.isnan(variances) | (variances <= 0), np.nanmean(variances), variances)
+    empirical = np.where(np.isnan(empirical), 0.0, empirical)
+    np.fill_diagonal(empirical, variances)
+    return empirical
+
+
+def _optimise(likelihood: Likelihood, start: np.ndarray, max_iter: int) -> tuple[np.ndarray, int]:
+    def objective(theta):
+        try:
+            evaluation = likelihood.evaluate(theta)
+        except NotPositiveDefinite:
+            return np.inf, np.zeros_like(theta)
+        return evaluation.value, evaluation.gradient
+
+    result = optimize.minimize(
+        objective,
+        start,
+        jac=True,
+        method="L-BFGS-B",
+        options={"maxiter": max_iter, "ftol": 1e-15, "gtol": 1e-9, "maxcor": 30},
+    )
+    theta, iterations = result.x, int(result.nit)
+    # Newton steps polish the optimum (and check it is a minimum)
+    for _ in range(20):
+        evaluation = likelihood.evaluate(theta)
+        if np.max(np.abs(evaluation.gradient)) < 1e-7:
+            break
+        hessian = likelihood.hessian(theta)
+        try:
+            step = np.linalg.solve(hessian, evaluation.gradient)
+        except np.linalg.LinAlgError:
+            break
+        for shrink in (1.0, 0.5, 0.25, 0.1):
+            candidate = theta - shrink * step
+            try:
+                if likelihood.evaluate(candidate, gradient=False).value <= evaluation.value + 1e-10:
+                    theta = candidate
+                    break
+            except NotPositiveDefinite:
+                continue
+        else:
+            break
+        iterations += 1
+    return theta, iterations
+
+
+def _fit_structure(design, pats, name, reml, start_residual, max_iter):
+    structure = Structure(name, len(design.visits))
+    likelihood = Likelihood(pats, structure, len(design.groups), reml, len(design.y))
+    start = np.concatenate(
+        [
+            structure.start(_empirical_covariance(design, start_residual, g))
+            for g in range(len(design.groups))
+        ]
+    )
+    theta, iterations = _optimise(likelihood, start, max_iter)
+    evaluation = likelihood.evaluate(theta)
+    gradient = np.max(np.abs(evaluation.gradient))
+    if not np.isfinite(evaluation.value):
+        raise ArithmeticError("the likelihood is not finite at the optimum")
+    hessian = likelihood.hessian(theta)
+    eigen = np.linalg.eigvalsh(hessian)
+    if eigen.min() <= 1e-8 * max(1.0, eigen.max()):
+        raise ArithmeticError(
+            "the Hessian of the likelihood is not positive definite at the optimum"
+            " (a variance or correlation is on its boundary)"
+        )
+    if gradient > 1e-3:
+        raise ArithmeticError(f"the gradient did not vanish (max |gradient| = {gradient:.2g})")
+    return likelihood, theta, evaluation, hessian, iterations
+
+
+def fit_mmrm(
+    data: pd.DataFrame,
+    formula: str,
+    subject: str,
+    visit: str,
+    covariance: str = "us",
+    method: str = "reml",
+    *,
+    group: str | None = None,
+    weights: str | None = None,
+    reference: dict | None = None,
+    visit_levels: list | None = None,
+    fallback: tuple[str, ...] = DEFAULT_FALLBACK,
+    max_iter: int = 500,
+    covariance_parameters: dict[str, float] | list[dict[str, float]] | None = None,
+) -> MMRMResult:
+    """Fit a mixed model for repeated measures (a GLS model with structured covariance).
+
+    Parameters
+    ----------
+    data
+        Long data: one row per subject and visit. Rows with a missing outcome or
+        covariate are dropped (and counted in ``n_dropped``); no imputation.
+    formula
+        Fixed effects in patsy syntax, e.g. ``"FEV1 ~ ARMCD * AVISIT + RACE"``. Text
+        columns are categorical, coded against a reference level (the first level,
+        or the one given in ``reference``).
+    subject, visit
+        Column names of the subject identifier and the visit.
+    covariance
+        Within-subject covariance structure: ``us`` (unstructured), ``cs``, ``csh``,
+        ``ar1``, ``ar1h``, ``toeph`` or ``adh`` (SAS ANTE(1)).
+    method
+        ``"reml"`` or ``"ml"``.
+    group
+        A column whose levels get separate covariance matrices (e.g. the arm).
+    weights
+        A column of positive observation weights: subject i's covariance is
+        W^-1/2 Sigma W^-1/2 (the SAS WEIGHT statement).
+    reference
+        Reference levels, ``{"ARMCD": "PBO", ...}``.
+    visit_levels
+        Visit order (matters for ``ar1``, ``ar1h``, ``toeph``, ``adh``); defaults
+        to the categorical order or the sorted values.
+    fallback
+        Structures tried in order when ``covariance`` fails to converge; ``()``
+        disables the fallback.
+    max_iter
+        Iteration limit of the optimiser.
+    covariance_parameters
+        Evaluate the model at these covariance parameters instead of estimating them
+        (SAS ``PARMS ... / NOITER``): a dict of SAS-named values (``{"UN(1,1)": ...}``),
+        or one dict per group. Fixed effects, standard errors and degrees of freedom
+        are then computed at that point.
+
+    Returns
+    -------
+    MMRMResult
+
+    Raises
+    ------
+    MMRMDataError
+        For unusable data (two rows for one subject and visit, a visit with no
+        data, a non-numeric outcome, ...).
+    MMRMConvergenceError
+        When no structure of the chain converges; the message lists each failure.
+
+    Notes
+    -----
+    REML or ML estimation of the covariance parameters, generalised least squares
+    for the fixed effects with model-based standard errors, and Satterthwaite
+    degrees of freedom from the Hessian of the objective (as SAS PROC MIXED
+    ``ddfm=satterthwaite`` and R's mmrm). Rank-deficient designs drop aliased
+    columns, with a warning naming them.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> rng = np.random.default_rng(1)
+    >>> n = 60
+    >>> data = pd.DataFrame({"id": np.repeat(np.arange(n), 3),
+    ...                      "visit": np.tile(["V1", "V2", "V3"], n),
+    ...                      "arm": np.repeat(rng.choice(["A", "B"], n), 3)})
+    >>> data["y"] = (np.repeat(rng.normal(0, 1, n), 3) + (data["arm"] == "B") * 0.5
+    ...              + rng.normal(0, 1, 3 * n))
+    >>> fit = fit_mmrm(data, "y ~ arm * visit", subject="id", visit="visit")
+    >>> fit.structure, fit.coefficients.shape
+    ('us', (6, 8))
+    >>> list(fit.coefficients.columns)
+    ['term', 'estimate', 'std_error', 'df', 't_value', 'p_value', 'ci_lower', 'ci_upper']
+    """
+    if method not in ("reml", "ml"):
+        raise ValueError(f"method must be 'reml' or 'ml', not {method!r}")
+    chain = [covariance, *[name for name in fallback if name != covariance]]
+    for name in chain:
+        if name not in STRUCTURES:
+            raise ValueError(f"unknown covariance structure {name!r}; choose from {STRUCTURES}")
+    design = prepare(data, formula, subject, visit, group, weights, reference, visit_levels)
+    y_center = design.y
+    ols, *_ = np.linalg.lstsq(design.x, design.y, rcond=None)
+    residual = design.y - design.x @ ols
+    pats = patterns(design, residual)  # centred outcome: better numerics, same model
+    attempts: list[Attempt] = []
+    if covariance_parameters is not None:
+        return _fixed(design, pats, covariance, method, covariance_parameters, ols, y_center)
+    for name in chain:
+        try:
+            likelihood, theta, evaluation, hessian, iterations = _fit_structure(
+                design, pats, name, method == "reml", residual, max_iter
+            )
+        except (ArithmeticError, np.linalg.LinAlgError, ValueError) as error:
+            attempts.append(Attempt(name, False, str(error) or type(error).__name__))
+            continue
+        attempts.append(Attempt(name, True, "converged", iterations))
+        return MMRMResult(
+            design=design,
+            likelihood=likelihood,
+            theta=theta,
+            beta=evaluation.beta + ols,
+            vcov=evaluation.covariance,
+            hessian=hessian,
+            value=evaluation.value,
+            method=method,
+            attempts=attempts,
+            y_center=y_center,
+        )
+    details = "; ".join(f"{a.structure}: {a.message}" for a in attempts)
+    raise MMRMConvergenceError(
+        f"no covariance structure converged ({details}). Try a simpler structure, check"
+        " visits with very few observations, or rescale the outcome."
+    )
+
+
+def _fixed(design, pats, name, method, parameters, ols, y_center) -> MMRMResult:
+    structure = Structure(name, len(design.visits))
+    groups = parameters if isinstance(parameters, list) else [parameters]
+    if len(groups) != len(design.groups):
+        raise ValueError(f"give one dict of covariance parameters per group ({design.groups})")
+    theta = np.concatenate([structure.theta_from_parameters(g) for g in groups])
+    likelihood = Likelihood(pats, structure, len(design.groups), method == "reml", len(design.y))
+    evaluation = likelihood.evaluate(theta)
+    return MMRMResult(
+        design=design,
+        likelihood=likelihood,
+        theta=theta,
+        beta=evaluation.beta + ols,
+        vcov=evaluation.covariance,
+        hessian=likelihood.hessian(theta),
+        value=evaluation.value,
+        method=method,
+        attempts=[Attempt(name, True, "covariance parameters fixed, not estimated")],
+        y_center=y_center,
+    )
+
+
+@dataclass
+class MMRMResult:
+    """A fitted MMRM. Tables are DataFrames; nothing is printed."""
+
+    design: Design
+    likelihood: Likelihood
+    theta: np.ndarray
+    beta: np.ndarray
+    vcov: np.ndarray
+    hessian: np.ndarray
+    value: float
+    method: str
+    attempts: list[Attempt]
+    y_center: np.ndarray = field(repr=False)
+
+    @property
+    def structure(self) -> str:
+        """The covariance structure actually used."""
+        return self.likelihood.structure.name
+
+    @property
+    def converged(self) -> bool:
+        return self.attempts[-1].converged
+
+    @property
+    def theta_covariance(self) -> np.ndarray:
+        """Asymptotic covariance of theta: inverse of half the Hessian of -2 l."""
+        return np.linalg.inv(self.hessian / 2)
+
+    @property
+    def n_dropped(self) -> int:
+        """Rows dropped for a missing outcome or covariate."""
+        return self.design.n_dropped
+
+    # --- tables -----------------------------------------------------------------------
+
+    @property
+    def coefficients(self) -> pd.DataFrame:
+        """Fixed effects: term, estimate, std_error, df (Satterthwaite), t_value,
+        p_value, ci_lower, ci_upper (95%). Aliased terms have NaN everywhere."""
+        table = self.contrast(np.eye(len(self.beta)), names=self.design.columns)
+        table = table.rename(columns={"contrast": "term"})
+        if self.design.aliased:
+            table = (
+                table.set_index("term")
+                .reindex(self.design.all_columns)
+                .reset_index()
+                .rename(columns={"index": "term"})
+            )
+        return table
+
+    @property
+    def covariance_parameters(self) -> pd.DataFrame:
+        """Covariance parameters as SAS names them: group, parameter, estimate."""
+        rows = []
+        for group, part in zip(self.design.groups, self.likelihood.split(self.theta), strict=True):
+            for name, value in self.likelihood.structure.report(part, self.design.visits):
+                rows.append({"group": group, "parameter": name, "estimate": value})
+        return pd.DataFrame(rows)
+
+    @property
+    def covariance_matrix(self) -> dict[str, pd.DataFrame]:
+        """The estimated within-subject covariance matrix per group, visits labelled."""
+        visits = self.design.visits
+        return {
+            group: pd.DataFrame(sigma, index=visits, columns=visits)
+            for group, sigma in zip(
+                self.design.groups, self.likelihood.sigmas(self.theta), strict=True
+            )
+        }
+
+    @property
+    def fit_statistics(self) -> pd.DataFrame:
+        """-2 log-likelihood, AIC, AICC, BIC (as SAS computes them), with the
+        structure, convergence and counts."""
+        n_theta = len(self.theta)
+        p = len(self.beta)
+        n_obs = len(self.design.y)
+        d = n_theta if self.method == "reml" else n_theta + p
+        n_eff = n_obs - p if self.method == "reml" else n_obs
+        subjects = self.design.n_subjects
+        rows = {
+            "minus2_log_likelihood": self.value,
+            "aic": self.value + 2 * d,
+            "aicc": self.value + 2 * d * n_eff / (n_eff - d - 1),
+            "bic": self.value + d * np.log(subjects),
+            "n_parameters": d,
+            "n_observations": n_obs,
+            "n_subjects": subjects,
+            "n_dropped": self.design.n_dropped,
+            "structure": self.structure,
+            "method": self.method,
+            "converged": self.converged,
+            "iterations": self.attempts[-1].iterations,
+            "fallback_reason": "; ".join(f"{a.structure}: {a.message}" for a in self.attempts[:-1]),
+        }
+        return pd.DataFrame({"statistic": list(rows), "value": list(rows.values())})
+
+    # --- inference --------------------------------------------------------------------
+
+    def _jacobian(self) -> np.ndarray:
+        if not hasattr(self, "_dcov"):
+            self._dcov = self.likelihood.covariance_jacobian(self.theta, self.vcov)
+        return self._dcov
+
+    def satterthwaite_df(self, row: np.ndarray) -> float:
+        """Satterthwaite degrees of freedom of the estimate row @ beta."""
+        variance = row @ self.vcov @ row
+        gradient = np.einsum("a,kab,b->k", row, self._jacobian(), row)
+        denominator = gradient @ self.theta_covariance @ gradient
+        return float(2 * variance**2 / denominator) if denominator > 0 else np.inf
+
+    def contrast(self, matrix, names=None, level: float = 0.95) -> pd.DataFrame:
+        """Estimate each row L of ``matrix`` as L @ beta, one-df tests.
+
+        Parameters
+        ----------
+        matrix
+            Rows over the (kept) coefficients: an array, or a DataFrame whose
+            columns are coefficient names (missing ones count as 0).
+        names
+            A label per row (defaults to the DataFrame index, or 0, 1, ...).
+
+        Returns
+        -------
+        DataFrame
+            contrast, estimate, std_error, df (Satterthwaite), t_value, p_value,
+            ci_lower, ci_upper.
+        """
+        if isinstance(matrix, pd.DataFrame):
+            names = list(matrix.index) if names is None else names
+            matrix = matrix.reindex(columns=self.design.columns, fill_value=0.0).to_numpy(float)
+        matrix = np.atleast_2d(np.asarray(matrix, dtype=float))
+        names = list(range(len(matrix))) if names is None else list(names)
+        rows = []
+        for name, row in zip(names, matrix, strict=True):
+            estimate = float(row @ self.beta)
+            se = float(np.sqrt(row @ self.vcov @ row))
+            df = self.satterthwaite_df(row)
+            t_value = estimate / se
+            quantile = stats.t.ppf((1 + level) / 2, df)
+            rows.append(
+                {
+                    "contrast": name,
+                    "estimate": estimate,
+                    "std_error": se,
+                    "df": df,
+                    "t_value": t_value,
+                    "p_value": float(2 * stats.t.sf(abs(t_value), df)),
+                    "ci_lower": estimate - quantile * se,
+                    "ci_upper": estimate + quantile * se,
+                }
+            )
+        return pd.DataFrame(rows)
+
+    def f_test(self, matrix: np.ndarray) -> dict:
+        """Joint test of L @ beta = 0 with Satterthwaite denominator df (the
+        eigen-decomposition method of SAS PROC MIXED and lmerTest).
+
+        Returns a dict: num_df, den_df, f_value, p_value.
+        """
+        matrix = np.atleast_2d(np.asarray(matrix, dtype=float))
+        estimate = matrix @ self.beta
+        covariance = matrix @ self.vcov @ matrix.T
+        values, vectors = np.linalg.eigh(covariance)
+        keep = values > 1e-10 * values.max()
+        values, vectors = values[keep], vectors[:, keep]
+        rank = int(keep.sum())
+        rotated = vectors.T @ matrix
+        f_value = float(np.sum((rotated @ self.beta) ** 2 / values) / rank)
+        nu = np.array([self.satterthwaite_df(row) for row in rotated])
+        if rank == 1:
+            den_df = float(nu[0])
+        else:
+            e = np.sum(np.where(nu > 2, nu / (nu - 2), 0.0))
+            den_df = float(2 * e / (e - rank)) if e > rank else float(np.min(nu))
+        del estimate
+        return {
+            "num_df": rank,
+            "den_df": den_df,
+            "f_value": f_value,
+            "p_value": float(stats.f.sf(f_value, rank, den_df)),
+        }
+
+    # --- least-squares means ----------------------------------------------------------
+
+    def _grid(self) -> tuple[pd.DataFrame, list[str], list[str]]:
+        """All combinations of the categorical variables; numeric ones at their mean."""
+        data = self.design.data
+        categorical = [
+            v for v in self.design.variables if isinstance(data[v].dtype, pd.CategoricalDtype)
+        ]
+        numeric = [v for v in self.design.variables if v not in categorical]
+        levels = [list(data[v].cat.categories) for v in categorical]
+        grid = pd.DataFrame(list(itertools.product(*levels)), columns=categorical)
+        for v in categorical:
+            grid[v] = pd.Categorical(grid[v], categories=data[v].cat.categories)
+        for v in numeric:
+            grid[v] = float(data[v].mean())
+        return grid, categorical, numeric
+
+    def lsmeans_matrix(
+        self, specs: list[str] | str, weights: str = "equal"
+    ) -> tuple[pd.DataFrame, np.ndarray]:
+        """The LS-means' cells and their coefficient rows L (LS-mean = L @ beta).
+
+        ``weights="equal"`` averages over the levels of the other factors equally (the
+        SAS default); ``"proportional"`` weights their combinations by their frequency
+        in the analysis data (SAS OM).
+        """
+        specs = [specs] if isinstance(specs, str) else list(specs)
+        grid, categorical, _ = self._grid()
+        unknown = [s for s in specs if s not in categorical]
+        if unknown:
+            raise ValueError(
+                f"{unknown} are not categorical variables of the model ({categorical})"
+            )
+        (matrix,) = patsy.build_design_matrices(
+            [self.design.design_info], grid, return_type="matrix"
+        )
+        keep = [self.design.all_columns.index(c) for c in self.design.columns]
+        rows = np.asarray(matrix)[:, keep]
+        others = [v for v in categorical if v not in specs]
+        if weights == "equal":
+            w = np.ones(len(grid))
+        elif weights == "proportional":
+            if others:
+                counts = self.design.data.groupby(others, observed=False).size()
+                w = counts.reindex(pd.MultiIndex.from_frame(grid[others].astype(object))).to_numpy(
+                    float
+                )
+                w = np.nan_to_num(w)
+            else:
+                w = np.ones(len(grid))
+        else:
+            raise ValueError(f"weights must be 'equal' or 'proportional', not {weights!r}")
+        cells = pd.DataFrame(
+            list(itertools.product(*(self.design.data[s].cat.categories for s in specs))),
+            columns=specs,
+        )
+        matrix_rows = []
+        for _, cell in cells.iterrows():
+            member = np.all([grid[s].astype(object) == cell[s] for s in specs], axis=0)
+            matrix_rows.append(np.average(rows[member], axis=0, weights=w[member]))
+        for s in specs:
+            cells[s] = cells[s].astype(str)
+        return cells, np.array(matrix_rows)
+
+    def lsmeans(self, specs: list[str] | str, weights: str = "equal") -> pd.DataFrame:
+        """Least-squares means for every combination of ``specs`` levels.
+
+        Returns the cells' columns, then estimate, std_error, df, t_value, p_value,
+        ci_lower, ci_upper.
+        """
+        cells, matrix = self.lsmeans_matrix(specs, weights)
+        table = self.contrast(matrix).drop(columns="contrast")
+        return pd.concat([cells, table], axis=1)
+
+    def lsmeans_differences(self, specs: list[str] | str, weights: str = "equal") -> pd.DataFrame:
+        """All pairwise differences of the LS-means (cell i minus cell j, i before j)."""
+        cells, matrix = self.lsmeans_matrix(specs, weights)
+        labels = [" ".join(map(str, row)) for row in cells.itertuples(index=False)]
+        pairs = list(itertools.combinations(range(len(cells)), 2))
+        table = self.contrast(
+            np.array([matrix[i] - matrix[j] for i, j in pairs]),
+            names=[f"{labels[i]} - {labels[j]}" for i, j in pairs],
+        )
+        table.insert(1, "level_1", [labels[i] for i, _ in pairs])
+        table.insert(2, "level_2", [labels[j] for _, j in pairs])
+        return table
+
+    def _term_hypothesis(self, term: patsy.Term) -> np.ndarray:
+        grid, categorical, _ = self._grid()
+        names = [_factor_variable(f.code, self.design.variables) for f in term.factors]
+        if not all(n in categorical for n in names):
+            columns = self.design.design_info.term_name_slices[term.name()]
+            keep = [
+                self.design.columns.index(c)
+                for c in self.design.all_columns[columns]
+                if c in self.design.columns
+            ]
+            return np.eye(len(self.beta))[keep]
+        cells, matrix = self.lsmeans_matrix(names)
+        # each level against the reference level, as SAS's Type 3 estimable functions
+        # (the F value does not depend on this basis; the Satterthwaite df does)
+        versus_reference = [
+            np.eye(len(levels))[1:] - np.eye(len(levels))[0]
+            for levels in (self.design.data[n].cat.categories for n in names)
+        ]
+        hypothesis = versus_reference[0]
+        for d in versus_reference[1:]:
+            hypothesis = np.kron(hypothesis, d)
+        return hypothesis @ matrix
+
+    def type3(self) -> pd.DataFrame:
+        """Type III F tests of every model term (Satterthwaite denominator df).
+
+        For terms of categorical variables the hypothesis is that the LS-means
+        (equal weights) of the term's cells show no main effect or interaction, as
+        SAS's Type 3 tests; terms with numeric variables test their coefficients.
+        """
+        rows = []
+        for term in self.design.design_info.terms:
+            if not term.factors:
+                continue
+            test = self.f_test(self._term_hypothesis(term))
+            rows.append({"term": term.name(), **test})
+        return pd.DataFrame(rows)
+
+    def slices(self, specs: list[str], by: str, weights: str = "equal") -> pd.DataFrame:
+        """Tests of the ``specs`` effect within each level of ``by`` (SAS SLICE=)."""
+        cells, matrix = self.lsmeans_matrix([*specs, by] if by not in specs else specs, weights)
+        rows = []
+        for level in cells[by].unique():
+            member = np.flatnonzero(cells[by] == level)
+            hypothesis = np.diff(matrix[member], axis=0)
+            rows.append({by: level, **self.f_test(hypothesis)})
+        return pd.DataFrame(rows)
+
+
+def _factor_variable(code: str, variables: list[str]) -> str:
+    matches = [v for v in variables if v in code]
+    return max(matches, key=len) if matches else code
+
+
+warnings.filterwarnings("default", category=UserWarning, module="rlstrial.mmrm")
