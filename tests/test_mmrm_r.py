@@ -1,0 +1,101 @@
+"""The MMRM engine against R (nlme::gls with corSymm + varIdent, emmeans) on the
+project's synthetic trial. The R script, its input and its outputs are committed in
+tests/results/ (rerun: cd tests/results && Rscript mmrm_trial_nlme.R); R is not needed
+here.
+
+Tolerances: estimates within 0.001 standard errors, standard errors and covariance
+within 0.1% (nlme stops at its own tolerance), -2 REML log-likelihood within 1e-4
+(nlme's REML log-likelihood has the same constants as ours here). Degrees of freedom
+within 5%: emmeans has no analytical Satterthwaite method for gls ("appx-satterthwaite"),
+so these df are approximate; exact Satterthwaite df are checked against SAS in
+test_mmrm_sas.py.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import ROOT
+
+from rlstrial.mmrm import fit_mmrm
+
+RESULTS = ROOT / "tests" / "results"
+VISITS = ["Baseline", "Week 1", "Week 2", "Week 3", "Week 4"]
+
+
+@pytest.fixture(scope="module")
+def trial():
+    return pd.read_csv(RESULTS / "mmrm_trial_input.csv")
+
+
+@pytest.fixture(scope="module")
+def fit(trial):
+    return fit_mmrm(
+        trial,
+        "AVAL ~ TRT01P * AVISIT + SITEID",
+        subject="USUBJID",
+        visit="AVISIT",
+        reference={"TRT01P": "control", "AVISIT": "Baseline", "SITEID": "S01"},
+        visit_levels=VISITS,
+    )
+
+
+def python_name(r_name: str) -> str:
+    """R's "TRT01Pheat:AVISITWeek 4" -> "TRT01P[T.heat]:AVISIT[T.Week 4]"."""
+    if r_name == "(Intercept)":
+        return "Intercept"
+    parts = []
+    for part in r_name.split(":"):
+        variable = re.match(r"^(TRT01P|AVISIT|SITEID)", part).group(1)
+        parts.append(f"{variable}[T.{part[len(variable) :]}]")
+    return ":".join(parts)
+
+
+def test_log_likelihood(fit):
+    reference = pd.read_csv(RESULTS / "mmrm_trial_nlme_fit.csv").set_index("statistic")["value"]
+    assert abs(fit.value - -2 * reference["logLik_reml"]) < 1e-4
+    assert len(fit.design.y) == reference["n_obs"]
+
+
+def test_coefficients(fit):
+    reference = pd.read_csv(RESULTS / "mmrm_trial_nlme_coefficients.csv")
+    ours = fit.coefficients.set_index("term")
+    assert len(reference) == len(ours)
+    for row in reference.itertuples():
+        mine = ours.loc[python_name(row.term)]
+        assert abs(mine.estimate - row.estimate) <= 1e-3 * row.std_error, row
+        assert abs(mine.std_error - row.std_error) <= 1e-3 * row.std_error, row
+
+
+def test_covariance_matrix(fit):
+    reference = pd.read_csv(RESULTS / "mmrm_trial_nlme_covariance.csv", index_col=0).to_numpy()
+    ours = fit.covariance_matrix["all"].to_numpy()
+    assert np.allclose(ours, reference, rtol=1e-3)
+
+
+def test_lsmeans(fit):
+    reference = pd.read_csv(RESULTS / "mmrm_trial_nlme_lsmeans.csv")
+    ours = fit.lsmeans(["TRT01P", "AVISIT"])
+    merged = reference.merge(ours, on=["TRT01P", "AVISIT"], suffixes=("_r", ""))
+    assert len(merged) == 20
+    assert ((merged["emmean"] - merged["estimate"]).abs() <= 1e-3 * merged["SE"]).all()
+    assert ((merged["SE"] - merged["std_error"]).abs() <= 1e-3 * merged["SE"]).all()
+    assert ((merged["df_r"] - merged["df"]).abs() <= 0.05 * merged["df_r"]).all()
+
+
+def test_each_arm_versus_control_at_each_visit(fit):
+    reference = pd.read_csv(RESULTS / "mmrm_trial_nlme_vs_control.csv")
+    cells, matrix = fit.lsmeans_matrix(["TRT01P", "AVISIT"])
+    index = {
+        (a, v): k for k, (a, v) in enumerate(zip(cells["TRT01P"], cells["AVISIT"], strict=True))
+    }
+    for row in reference.itertuples():
+        arm = row.contrast.split(" - ")[0]
+        contrast = matrix[index[(arm, row.AVISIT)]] - matrix[index[("control", row.AVISIT)]]
+        ours = fit.contrast(contrast[None, :]).iloc[0]
+        assert abs(ours.estimate - row.estimate) <= 1e-3 * row.SE, row
+        assert abs(ours.std_error - row.SE) <= 1e-3 * row.SE, row
+        assert abs(ours.df - row.df) <= 0.05 * row.df, (row, ours.df)
