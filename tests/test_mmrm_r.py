@@ -99,3 +99,26 @@ def test_each_arm_versus_control_at_each_visit(fit):
         assert abs(ours.estimate - row.estimate) <= 1e-3 * row.SE, row
         assert abs(ours.std_error - row.SE) <= 1e-3 * row.SE, row
         assert abs(ours.df - row.df) <= 0.05 * row.df, (row, ours.df)
+
+
+def test_random_intercept_model_against_lme4_and_lmertest(trial):
+    from rlstrial.mmrm import fit_random_effects
+
+    table, variances = fit_random_effects(
+        trial,
+        "AVAL ~ TRT01P * AVISIT + SITEID",
+        subject="USUBJID",
+        visit="AVISIT",
+        reference={"TRT01P": "control", "AVISIT": "Baseline", "SITEID": "S01"},
+    )
+    reference = pd.read_csv(RESULTS / "mmrm_trial_lmer_coefficients.csv")
+    ours = table.set_index("term")
+    for row in reference.itertuples():
+        mine = ours.loc[python_name(row.term)]
+        assert abs(mine.estimate - row.estimate) <= 1e-3 * row.std_error, row
+        assert abs(mine.std_error - row.std_error) <= 1e-3 * row.std_error, row
+        assert abs(mine.df - row.df) <= 0.01 * row.df, (row, mine.df)
+    lmer = pd.read_csv(RESULTS / "mmrm_trial_lmer_variances.csv").set_index("grp")["vcov"]
+    mine = variances.set_index("component")["estimate"]
+    assert abs(mine["USUBJID"] - lmer["USUBJID"]) <= 1e-3 * lmer["USUBJID"]
+    assert abs(mine["Residual"] - lmer["Residual"]) <= 1e-3 * lmer["Residual"]

@@ -8,6 +8,7 @@
 from rlstrial.mmrm.covariance import STRUCTURES
 from rlstrial.mmrm.design import MMRMDataError
 from rlstrial.mmrm.fit import DEFAULT_FALLBACK, MMRMConvergenceError, MMRMResult, fit_mmrm
+from rlstrial.mmrm.random_effects import fit_random_effects
 
 __all__ = [
     "DEFAULT_FALLBACK",
@@ -16,4 +17,5 @@ __all__ = [
     "MMRMResult",
     "STRUCTURES",
     "fit_mmrm",
+    "fit_random_effects",
 ]

@@ -64,6 +64,11 @@ def formula_variables(formula: str, columns) -> list[str]:
     return names
 
 
+def _show(value) -> str:
+    """A value for a message: repr of the plain Python value."""
+    return repr(value.item() if isinstance(value, np.generic) else value)
+
+
 def _levels(series: pd.Series) -> list:
     if isinstance(series.dtype, pd.CategoricalDtype):
         return [level for level in series.cat.categories if (series == level).any()]
@@ -96,8 +101,9 @@ def prepare(
     if not pd.api.types.is_numeric_dtype(frame[outcome]):
         converted = pd.to_numeric(frame[outcome], errors="coerce")
         bad = frame[outcome][converted.isna() & frame[outcome].notna()]
+        row, value = _show(bad.index[0]), _show(bad.iloc[0])
         raise MMRMDataError(
-            f"outcome {outcome!r} is not numeric: row {bad.index[0]!r} holds {bad.iloc[0]!r};"
+            f"outcome {outcome!r} is not numeric: row {row} holds {value};"
             " convert it to numbers (missing values as NaN) before fitting"
         )
     for column, level in (reference or {}).items():
@@ -108,7 +114,10 @@ def prepare(
             raise MMRMDataError(f"reference level {level!r} does not occur in column {column!r}")
         frame[column] = pd.Categorical(frame[column], categories=[level, *others])
     for column in variables:
-        if column != outcome and frame[column].dtype == object:
+        dtype = frame[column].dtype
+        if column != outcome and not (
+            isinstance(dtype, pd.CategoricalDtype) or pd.api.types.is_numeric_dtype(dtype)
+        ):
             frame[column] = pd.Categorical(frame[column], categories=_levels(frame[column]))
 
     visits = list(visit_levels) if visit_levels is not None else _levels(data[visit])
@@ -130,15 +139,15 @@ def prepare(
     if duplicated.any():
         first = frame[duplicated].iloc[0]
         raise MMRMDataError(
-            f"subject {first[subject]!r} has {int(duplicated.sum())} rows for visit"
-            f" {first[visit]!r} (and possibly others); each subject needs at most one row per visit"
+            f"subject {_show(first[subject])} has {int(duplicated.sum())} rows for visit"
+            f" {_show(first[visit])} (and possibly others); each subject needs at most one row"
+            " per visit"
         )
     if group:
         per_subject = frame.groupby(subject, observed=True)[group].nunique()
         if (per_subject > 1).any():
-            raise MMRMDataError(
-                f"group {group!r} changes within subject {per_subject[per_subject > 1].index[0]!r}"
-            )
+            first = _show(per_subject[per_subject > 1].index[0])
+            raise MMRMDataError(f"group {group!r} changes within subject {first}")
 
     y_frame, x_frame = patsy.dmatrices(formula, frame, return_type="dataframe", NA_action="raise")
     x_all = x_frame.to_numpy(dtype=float)

@@ -1,0 +1,198 @@
+"""The MMRM engine on cases checkable by hand, and its errors."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from rlstrial.mmrm import MMRMConvergenceError, MMRMDataError, fit_mmrm
+from rlstrial.mmrm.covariance import STRUCTURES, Structure
+
+
+def complete_trial(n_per_arm=12, seed=0, visits=("V1", "V2", "V3")):
+    """Two arms, every subject seen at every visit."""
+    rng = np.random.default_rng(seed)
+    n = 2 * n_per_arm
+    subject = np.repeat(np.arange(n), len(visits))
+    arm = np.repeat(np.where(np.arange(n) < n_per_arm, "A", "B"), len(visits))
+    visit = np.tile(visits, n)
+    level = np.repeat(rng.normal(0, 2, n), len(visits))
+    y = level + rng.normal(0, 1, len(subject)) + (arm == "B") * 1.0 + (visit == "V3") * 0.5
+    return pd.DataFrame({"id": subject, "arm": arm, "visit": visit, "y": y})
+
+
+@pytest.mark.parametrize("method", ["reml", "ml"])
+def test_complete_balanced_saturated_model_is_cell_means(method):
+    """With complete data and a cell-means model, GLS with an unstructured covariance
+    gives the raw cell means, and Sigma is the residual cross-product over n - 2
+    (REML: 2 arms estimated per visit) or over n (ML)."""
+    data = complete_trial()
+    fit = fit_mmrm(data, "y ~ arm * visit", subject="id", visit="visit", method=method)
+    lsmeans = fit.lsmeans(["arm", "visit"]).set_index(["arm", "visit"])["estimate"]
+    cell_means = data.groupby(["arm", "visit"])["y"].mean()
+    assert np.allclose(lsmeans.loc[cell_means.index], cell_means, atol=1e-8)
+    wide = data.pivot(index="id", columns="visit", values="y")
+    arm = data.groupby("id")["arm"].first()
+    residuals = wide - wide.groupby(arm).transform("mean")
+    divisor = len(wide) - 2 if method == "reml" else len(wide)
+    expected = residuals.T @ residuals / divisor
+    assert np.allclose(fit.covariance_matrix["all"], expected, rtol=1e-6)
+
+
+def test_difference_of_lsmeans_matches_the_welch_free_two_sample_case():
+    """One visit, no covariance to estimate beyond a variance: the arm difference is
+    the two-sample t-test with pooled variance (df = n - 2)."""
+    data = complete_trial(visits=("V1",))
+    fit = fit_mmrm(data, "y ~ arm", subject="id", visit="visit")
+    row = fit.coefficients.set_index("term").loc["arm[T.B]"]
+    a, b = (data.loc[data["arm"] == g, "y"] for g in ("A", "B"))
+    pooled = ((len(a) - 1) * a.var() + (len(b) - 1) * b.var()) / (len(a) + len(b) - 2)
+    assert row.estimate == pytest.approx(b.mean() - a.mean())
+    assert row.std_error == pytest.approx(np.sqrt(pooled * (1 / len(a) + 1 / len(b))))
+    assert row.df == pytest.approx(len(a) + len(b) - 2, rel=1e-4)
+
+
+def test_doubling_all_weights_doubles_sigma_and_keeps_the_fixed_effects():
+    """Var(y_i) = W^-1/2 Sigma W^-1/2: with every weight 2, Sigma must double."""
+    data = complete_trial()
+    data["w"] = 1.0
+    one = fit_mmrm(data, "y ~ arm * visit", subject="id", visit="visit", weights="w")
+    data["w"] = 2.0
+    two = fit_mmrm(data, "y ~ arm * visit", subject="id", visit="visit", weights="w")
+    assert np.allclose(one.beta, two.beta)
+    assert np.allclose(one.coefficients["std_error"], two.coefficients["std_error"], rtol=1e-6)
+    assert np.allclose(one.covariance_matrix["all"] * 2, two.covariance_matrix["all"], rtol=1e-6)
+
+
+def test_separate_covariance_per_group():
+    data = complete_trial(n_per_arm=60)
+    data.loc[data["arm"] == "B", "y"] *= 2  # arm B: four times the (co)variances
+    fit = fit_mmrm(data, "y ~ arm * visit", subject="id", visit="visit", group="arm")
+    sigma = fit.covariance_matrix
+    assert set(sigma) == {"A", "B"}
+    assert np.diag(sigma["B"]).mean() / np.diag(sigma["A"]).mean() > 2.5
+    assert set(fit.covariance_parameters["group"]) == {"A", "B"}
+
+
+def test_missing_outcomes_are_dropped_and_counted():
+    data = complete_trial()
+    data.loc[[1, 5, 7], "y"] = np.nan
+    fit = fit_mmrm(data, "y ~ arm * visit", subject="id", visit="visit")
+    assert fit.n_dropped == 3
+    stats = dict(zip(fit.fit_statistics["statistic"], fit.fit_statistics["value"], strict=True))
+    assert stats["n_observations"] == len(data) - 3
+    assert stats["n_subjects"] == 24
+
+
+def test_fallback_chain_records_why_each_structure_failed():
+    """Subjects seen at V1 and V2, or at V2 and V3, never at V1 and V3: the (1, 3)
+    covariance of us and the lag-2 correlation of toeph are not identified; ar1h is."""
+    rng = np.random.default_rng(5)
+    rows = []
+    for k in range(80):
+        pair = ("V1", "V2") if k % 2 else ("V2", "V3")
+        base = rng.normal()
+        rows += [{"id": k, "visit": v, "y": base + rng.normal()} for v in pair]
+    fit = fit_mmrm(pd.DataFrame(rows), "y ~ visit", subject="id", visit="visit")
+    assert fit.structure == "ar1h"
+    assert [a.structure for a in fit.attempts] == ["us", "toeph", "ar1h"]
+    reason = dict(zip(fit.fit_statistics["statistic"], fit.fit_statistics["value"], strict=True))[
+        "fallback_reason"
+    ]
+    assert reason.startswith("us: ") and "toeph: " in reason
+
+
+def test_no_structure_converges_names_every_failure():
+    data = pd.DataFrame(
+        {"id": [1, 2, 3, 4], "visit": ["V1", "V2", "V1", "V2"], "y": [1.0, 2, 3, 5]}
+    )
+    with pytest.raises(MMRMConvergenceError, match=r"us: .*cs: .*Try a simpler structure"):
+        fit_mmrm(data, "y ~ visit", subject="id", visit="visit", fallback=("cs",))
+
+
+def test_two_rows_for_one_visit_is_an_error():
+    data = complete_trial()
+    data.loc[1, "visit"] = "V1"
+    with pytest.raises(MMRMDataError, match=r"subject 0 has 2 rows for visit 'V1'"):
+        fit_mmrm(data, "y ~ arm * visit", subject="id", visit="visit")
+
+
+def test_visit_with_no_data_is_an_error():
+    data = complete_trial()
+    with pytest.raises(
+        MMRMDataError, match=r"visit level\(s\) \['V4'\] have no usable observation"
+    ):
+        fit_mmrm(
+            data, "y ~ arm", subject="id", visit="visit", visit_levels=["V1", "V2", "V3", "V4"]
+        )
+
+
+def test_non_numeric_outcome_is_an_error():
+    data = complete_trial()
+    data["y"] = data["y"].astype(str)
+    data.loc[4, "y"] = "n/a"
+    with pytest.raises(MMRMDataError, match=r"outcome 'y' is not numeric: row 4 holds 'n/a'"):
+        fit_mmrm(data, "y ~ arm", subject="id", visit="visit")
+
+
+def test_aliased_columns_are_dropped_with_a_warning():
+    data = complete_trial()
+    data["x"] = np.arange(len(data), dtype=float)
+    data["x2"] = 2 * data["x"]
+    with pytest.warns(UserWarning, match=r"aliased columns dropped .*\['x2'\]"):
+        fit = fit_mmrm(data, "y ~ arm + x + x2", subject="id", visit="visit", covariance="cs")
+    table = fit.coefficients.set_index("term")
+    assert np.isnan(table.loc["x2", "estimate"]) and np.isfinite(table.loc["x", "estimate"])
+
+
+def test_unknown_structure_is_an_error():
+    with pytest.raises(ValueError, match="unknown covariance structure 'un'"):
+        fit_mmrm(complete_trial(), "y ~ arm", subject="id", visit="visit", covariance="un")
+
+
+@pytest.mark.parametrize("name", STRUCTURES)
+def test_structures_round_trip_through_their_sas_parameters(name):
+    structure = Structure(name, 4)
+    rng = np.random.default_rng(1)
+    empirical = np.cov(rng.normal(size=(4, 50)) + rng.normal(size=50))
+    theta = structure.start(empirical)
+    reported = dict(structure.report(theta, []))
+    assert np.allclose(structure.theta_from_parameters(reported), theta)
+    sigma = structure.matrix(theta)
+    assert np.allclose(sigma, sigma.T) and np.linalg.eigvalsh(sigma).min() > 0
+
+
+@pytest.mark.parametrize("name", STRUCTURES)
+def test_complex_step_jacobian_matches_finite_differences(name):
+    structure = Structure(name, 4)
+    theta = structure.start(np.eye(4) * 2 + 0.5)
+    jacobian = structure.jacobian(theta)
+    for k in range(len(theta)):
+        step = np.zeros_like(theta)
+        step[k] = 1e-6
+        numeric = (structure.matrix(theta + step) - structure.matrix(theta - step)) / 2e-6
+        assert np.allclose(jacobian[k], numeric, atol=1e-6)
+
+
+def test_analytic_gradient_matches_finite_differences():
+    data = complete_trial()
+    data.loc[[2, 4], "y"] = np.nan
+    fit = fit_mmrm(data, "y ~ arm * visit", subject="id", visit="visit")
+    theta = fit.theta + 0.05
+    analytic = fit.likelihood.evaluate(theta).gradient
+    for k in range(len(theta)):
+        step = np.zeros_like(theta)
+        step[k] = 1e-6
+        numeric = (
+            fit.likelihood.evaluate(theta + step).value
+            - fit.likelihood.evaluate(theta - step).value
+        ) / 2e-6
+        assert numeric == pytest.approx(analytic[k], rel=1e-5, abs=1e-6)
+
+
+def test_results_are_reproducible():
+    data = complete_trial()
+    first = fit_mmrm(data, "y ~ arm * visit", subject="id", visit="visit").coefficients
+    again = fit_mmrm(data, "y ~ arm * visit", subject="id", visit="visit").coefficients
+    pd.testing.assert_frame_equal(first, again)
