@@ -109,6 +109,18 @@ class Structure:
 
     def jacobian(self, theta: np.ndarray) -> np.ndarray:
         """d Sigma / d theta_k for every k: array of shape (n_params, T, T)."""
+        if self.name == "us":  # Sigma = L L': dSigma = dL L' + L dL'
+            t = self.n_visits
+            theta = np.asarray(theta, dtype=float)
+            rows, cols = np.tril_indices(t)
+            lower = np.zeros((t, t))
+            lower[rows, cols] = theta
+            diagonal = rows == cols
+            lower[np.arange(t), np.arange(t)] = np.exp(np.diagonal(lower))
+            d_lower = np.zeros((len(theta), t, t))
+            d_lower[np.arange(len(theta)), rows, cols] = np.where(diagonal, lower[rows, cols], 1.0)
+            half = d_lower @ lower.T
+            return half + half.transpose(0, 2, 1)
         step = 1e-30
         out = np.empty((self.n_params, self.n_visits, self.n_visits))
         for k in range(self.n_params):

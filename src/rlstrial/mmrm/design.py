@@ -185,32 +185,40 @@ def prepare(
 
 
 def _independent_columns(x: np.ndarray, names: list[str]) -> tuple[list[int], list[str]]:
-    """Keep columns left to right unless they are linear combinations of kept ones."""
-    keep: list[int] = []
+    """Keep columns left to right unless they are linear combinations of kept ones
+    (checked on the p x p cross-product matrix of the scaled columns)."""
     scale = np.linalg.norm(x, axis=0)
     scale[scale == 0] = 1
     z = x / scale
+    gram = z.T @ z
+    keep: list[int] = []
     for k in range(x.shape[1]):
         candidate = keep + [k]
-        if np.linalg.matrix_rank(z[:, candidate], tol=1e-9 * np.sqrt(len(x))) == len(candidate):
+        block = gram[np.ix_(candidate, candidate)]
+        if np.linalg.eigvalsh(block).min() > 1e-10:
             keep = candidate
     return keep, [names[k] for k in range(x.shape[1]) if k not in keep]
 
 
 @dataclass
-class Pattern:
-    """Cross-products of one missingness pattern (its visits, within one group)."""
+class Patterns:
+    """Cross-products of every missingness pattern, padded to all T visits.
 
-    group: int
-    visits: np.ndarray  # visit codes, ascending
-    n: int  # subjects
-    yy: np.ndarray  # (k, k)
-    xy: np.ndarray  # (k, k, p): sum over subjects of x[j, a] y[l]
-    xx: np.ndarray  # (k, k, p, p): sum over subjects of x[j, a] x[l, b]
-    log_weights: float  # sum of log weights of the pattern's rows
+    Pattern ``q`` (a set of visits within a covariance group) holds the sums over its
+    subjects of x[j, a] x[l, b] (``xx``), x[j, a] y[l] (``xy``) and y[j] y[l]
+    (``yy``) for visits j, l, with zeros at visits the pattern lacks.
+    """
+
+    group: np.ndarray  # (P,) covariance group of each pattern
+    observed: np.ndarray  # (P, T) visits present in each pattern
+    n: np.ndarray  # (P,) subjects per pattern
+    yy: np.ndarray  # (P, T, T)
+    xy: np.ndarray  # (P, T, T, p)
+    xx: np.ndarray  # (P, T, T, p, p)
+    log_weights: float  # sum of the log weights of all rows
 
 
-def patterns(design: Design, y: np.ndarray) -> list[Pattern]:
+def patterns(design: Design, y: np.ndarray) -> Patterns:
     """Group subjects by covariance group and visit pattern and sum their cross-products.
 
     Rows are scaled by the square root of their weights first, so that a weighted
@@ -219,32 +227,36 @@ def patterns(design: Design, y: np.ndarray) -> list[Pattern]:
     root = np.sqrt(design.weights)
     xw, yw = design.x * root[:, None], y * root
     t, p = len(design.visits), design.x.shape[1]
-    order = np.lexsort((design.visit_index, design.subject_index))
-    subj, vis = design.subject_index[order], design.visit_index[order]
-    masks = np.zeros(subj.max() + 1, dtype=np.int64)
-    np.add.at(masks, subj, np.left_shift(1, vis))
-    group_of = np.zeros(subj.max() + 1, dtype=int)
+    n_subjects = design.subject_index.max() + 1
+    masks = np.zeros(n_subjects, dtype=np.int64)
+    np.add.at(masks, design.subject_index, np.left_shift(1, design.visit_index))
+    group_of = np.zeros(n_subjects, dtype=np.int64)
     group_of[design.subject_index] = design.group_index
-    key = group_of * (1 << t) + masks
-    out = []
-    for value in np.unique(key):
-        members = np.flatnonzero(key == value)
-        visits = np.flatnonzero([(value % (1 << t)) >> v & 1 for v in range(t)])
-        k, n = len(visits), len(members)
-        rows = np.flatnonzero(np.isin(subj, members))  # ordered by subject then visit
-        ys = yw[order][rows].reshape(n, k)
-        xs = xw[order][rows].reshape(n, k * p)
-        xx = (xs.T @ xs).reshape(k, p, k, p).transpose(0, 2, 1, 3)
-        xy = (xs.T @ ys).reshape(k, p, k).transpose(0, 2, 1)
-        out.append(
-            Pattern(
-                group=int(value >> t),
-                visits=visits,
-                n=n,
-                yy=ys.T @ ys,
-                xy=np.ascontiguousarray(xy),
-                xx=np.ascontiguousarray(xx),
-                log_weights=float(np.log(design.weights[order][rows]).sum()),
-            )
-        )
-    return out
+    subject_key = group_of * (1 << t) + masks
+    keys, subject_pattern = np.unique(subject_key, return_inverse=True)
+    # padded per-subject arrays: (subjects, T) and (subjects, T, p), zero where unseen
+    y_pad = np.zeros((n_subjects, t))
+    x_pad = np.zeros((n_subjects, t, p))
+    y_pad[design.subject_index, design.visit_index] = yw
+    x_pad[design.subject_index, design.visit_index] = xw
+    n_patterns = len(keys)
+    yy = np.zeros((n_patterns, t, t))
+    xy = np.zeros((n_patterns, t, t, p))
+    xx = np.zeros((n_patterns, t, t, p, p))
+    for q in range(n_patterns):
+        members = subject_pattern == q
+        xs = x_pad[members].reshape(-1, t * p)
+        ys = y_pad[members]
+        xx[q] = (xs.T @ xs).reshape(t, p, t, p).transpose(0, 2, 1, 3)
+        xy[q] = (xs.T @ ys).reshape(t, p, t).transpose(0, 2, 1)
+        yy[q] = ys.T @ ys
+    observed = ((keys[:, None] % (1 << t)) >> np.arange(t)[None, :]) & 1
+    return Patterns(
+        group=(keys >> t).astype(int),
+        observed=observed.astype(bool),
+        n=np.bincount(subject_pattern, minlength=n_patterns).astype(float),
+        yy=yy,
+        xy=xy,
+        xx=xx,
+        log_weights=float(np.log(design.weights).sum()),
+    )

@@ -60,12 +60,20 @@ def _optimise(likelihood: Likelihood, start: np.ndarray, max_iter: int) -> tuple
         options={"maxiter": max_iter, "ftol": 1e-15, "gtol": 1e-9, "maxcor": 30},
     )
     theta, iterations = result.x, int(result.nit)
-    # Newton steps polish the optimum (and check it is a minimum)
-    for _ in range(20):
+    # Newton steps polish the optimum. A Hessian is reused while its steps succeed
+    # and shrink the gradient fast, and recomputed otherwise, so that near the
+    # optimum few Hessians (2 x n_theta gradients each) are needed.
+    hessian, fresh, previous = None, False, np.inf
+    for _ in range(60):
         evaluation = likelihood.evaluate(theta)
-        if np.max(np.abs(evaluation.gradient)) < 1e-7:
+        largest = np.max(np.abs(evaluation.gradient))
+        if largest < 1e-7:
             break
-        hessian = likelihood.hessian(theta)
+        if largest > 0.25 * previous:
+            hessian = None  # slow progress: the Hessian is stale
+        previous = largest
+        if hessian is None:
+            hessian, fresh = likelihood.hessian(theta), True
         try:
             step = np.linalg.solve(hessian, evaluation.gradient)
         except np.linalg.LinAlgError:
@@ -75,11 +83,14 @@ def _optimise(likelihood: Likelihood, start: np.ndarray, max_iter: int) -> tuple
             try:
                 if likelihood.evaluate(candidate, gradient=False).value <= evaluation.value + 1e-10:
                     theta = candidate
+                    fresh = False
                     break
             except NotPositiveDefinite:
                 continue
         else:
-            break
+            if fresh:
+                break
+            hessian = None  # stale: recompute at the current point and try again
         iterations += 1
     return theta, iterations
 
