@@ -6,7 +6,8 @@ Each line: data set, subjects x visits, structure, seconds for the fit *and* the
 Satterthwaite df of every coefficient (best of --repeat), peak traced memory. When
 Rscript with nlme and lme4 is on the PATH, the same data are fitted with
 nlme::gls(corSymm + varIdent) (unstructured, up to --r-max subjects) and
-lme4::lmer (random intercept, for the compound-symmetry rows), and the ratios printed.
+lme4::lmer (random intercept, the same model as compound symmetry, for the cs
+rows), and the ratios printed.
 """
 
 from __future__ import annotations

@@ -196,3 +196,30 @@ def test_results_are_reproducible():
     first = fit_mmrm(data, "y ~ arm * visit", subject="id", visit="visit").coefficients
     again = fit_mmrm(data, "y ~ arm * visit", subject="id", visit="visit").coefficients
     pd.testing.assert_frame_equal(first, again)
+
+
+def test_lsmeans_weights_equal_and_proportional():
+    """y ~ arm + sex: the LS-mean of an arm averages the sex effect over the sexes
+    equally (half of it) or in proportion to the data (the share of "F")."""
+    data = complete_trial(n_per_arm=20)
+    data["sex"] = np.where(data["id"] % 4 == 0, "F", "M")  # a quarter female
+    fit = fit_mmrm(data, "y ~ arm + sex", subject="id", visit="visit", covariance="cs")
+    beta = fit.coefficients.set_index("term")["estimate"]
+    share = (data["sex"] == "F").mean()
+    equal = fit.lsmeans("arm").set_index("arm")["estimate"]
+    proportional = fit.lsmeans("arm", weights="proportional").set_index("arm")["estimate"]
+    # the reference sex is "F" (first level), so the coefficient is for "M"
+    assert equal["A"] == pytest.approx(beta["Intercept"] + 0.5 * beta["sex[T.M]"])
+    assert proportional["A"] == pytest.approx(beta["Intercept"] + (1 - share) * beta["sex[T.M]"])
+    assert proportional["B"] - proportional["A"] == pytest.approx(beta["arm[T.B]"])
+
+
+def test_user_contrast_by_coefficient_names():
+    data = complete_trial()
+    fit = fit_mmrm(data, "y ~ arm * visit", subject="id", visit="visit")
+    matrix = pd.DataFrame({"arm[T.B]": [1.0], "arm[T.B]:visit[T.V3]": [1.0]}, index=["B - A at V3"])
+    row = fit.contrast(matrix).iloc[0]
+    lsmeans = fit.lsmeans(["arm", "visit"]).set_index(["arm", "visit"])["estimate"]
+    assert row.contrast == "B - A at V3"
+    assert row.estimate == pytest.approx(lsmeans[("B", "V3")] - lsmeans[("A", "V3")])
+    assert row.ci_lower < row.estimate < row.ci_upper and 0 <= row.p_value <= 1

@@ -263,3 +263,12 @@ def test_headline_numbers_at_our_optimum(fev):
     assert abs(-vis4.estimate - 4.3985) < 0.002
     assert abs(vis4.std_error - 1.6805) < 0.001
     assert round(vis4.df) == 133
+
+
+def test_bcva_converges_on_the_first_structure():
+    bcva = pd.read_csv(REFERENCE / "bcva_data.csv")
+    fit = fit_mmrm(
+        bcva, "BCVA_CHG ~ ARMCD * AVISIT + RACE + BCVA_BL", subject="USUBJID", visit="AVISIT"
+    )
+    assert fit.structure == "us" and len(fit.attempts) == 1 and fit.converged
+    assert len(fit.covariance_parameters) == 55

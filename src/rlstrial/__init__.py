@@ -1,3 +1,8 @@
-from importlib.metadata import version as _v
+"""rlstrial: analysis pipeline for a 2x2 factorial randomized trial in RLS."""
 
-__version__ = _v("rlstrial")
+from importlib.metadata import version as _version
+
+from rlstrial.mmrm import fit_mmrm
+
+__version__ = _version("rlstrial")
+__all__ = ["fit_mmrm"]

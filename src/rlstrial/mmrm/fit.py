@@ -503,11 +503,11 @@ class MMRMResult:
             w = np.ones(len(grid))
         elif weights == "proportional":
             if others:
-                counts = self.design.data.groupby(others, observed=False).size()
-                w = counts.reindex(pd.MultiIndex.from_frame(grid[others].astype(object))).to_numpy(
-                    float
+                counts = (
+                    self.design.data[others].astype(str).value_counts().rename("n").reset_index()
                 )
-                w = np.nan_to_num(w)
+                merged = grid[others].astype(str).merge(counts, on=others, how="left")
+                w = merged["n"].fillna(0).to_numpy(float)
             else:
                 w = np.ones(len(grid))
         else:
