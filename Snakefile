@@ -14,6 +14,7 @@ include: "workflow/rules/ingest.smk"
 include: "workflow/rules/validate.smk"
 include: "workflow/rules/score.smk"
 include: "workflow/rules/derive.smk"
+include: "workflow/rules/analyze.smk"
 
 
 rule all:
@@ -25,4 +26,5 @@ rule all:
             name=["adsl", "adqs", "adae"],
             ext=["parquet", "csv"],
         ),
+        MODEL_OUTPUTS,
     default_target: True

@@ -20,6 +20,7 @@ def run_workflow(raw: Path, out: Path, *extra: str) -> subprocess.CompletedProce
     out.mkdir(parents=True, exist_ok=True)
     config = out / "config.yaml"
     park = yaml.safe_load((ROOT / "config" / "park2020.yaml").read_text())
+    park["analysis"]["outcomes"] = ["IRLSTOT"]  # keep the test quick
     park["paths"] = {
         "raw": str(raw),
         "processed": str(out / "processed"),
@@ -90,7 +91,13 @@ def test_two_runs_in_two_folders_are_byte_identical(two_runs):
         assert (first / "processed" / name).read_bytes() == (
             second / "processed" / name
         ).read_bytes(), name
-    for name in ("validation/queries.csv", "provenance/raw_sha256.csv"):
+    models = sorted(p.name for p in (first / "results" / "models").iterdir())
+    assert "IRLSTOT_unadjusted.parquet" in models and "replication.csv" in models
+    for name in [
+        "validation/queries.csv",
+        "provenance/raw_sha256.csv",
+        *(f"models/{m}" for m in models),
+    ]:
         assert (first / "results" / name).read_bytes() == (second / "results" / name).read_bytes()
 
 

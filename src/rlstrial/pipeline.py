@@ -129,3 +129,50 @@ def verify_raw(raw: str | Path, manifest_path: str | Path, report_path: str | Pa
     Path(report_path).write_text(
         f"{len(before)} raw files unchanged since ingest (sha256 verified)\n", encoding="utf-8"
     )
+
+
+def analyse(
+    adqs_path: str | Path,
+    adsl_path: str | Path,
+    config: dict,
+    outcome: str,
+    analysis_name: str,
+    outputs: dict[str, str],
+) -> pd.DataFrame:
+    """Fit one outcome under one analysis of the plan and write its tables."""
+    from rlstrial.analysis import analyse_outcome
+
+    analysis = next(a for a in config["analysis"]["analyses"] if a["name"] == analysis_name)
+    adqs, adsl = pd.read_parquet(adqs_path), pd.read_parquet(adsl_path)
+    results, statistics = analyse_outcome(adqs, adsl, config, outcome, analysis)
+    write_table(results, outputs["csv"])
+    write_table(results, outputs["parquet"])
+    write_table(statistics.astype({"value": str}), outputs["fit"])
+    log.info("%s %s: %d rows", outcome, analysis_name, len(results))
+    return results
+
+
+def write_estimand(config: dict, path: str | Path) -> None:
+    """Write the estimand of the analysis plan (YAML) beside the results."""
+    import yaml
+
+    plan = config["analysis"]
+    record = {
+        "trial": config["trial"]["name"],
+        "estimand": plan["estimand"],
+        "primary": plan["primary"],
+        "multiplicity": plan["multiplicity"],
+        "analyses": plan["analyses"],
+    }
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    Path(path).write_text(yaml.safe_dump(record, sort_keys=False), encoding="utf-8")
+
+
+def replicate(result_paths: list[str], config: dict, path: str | Path) -> pd.DataFrame:
+    """Set our results beside the published ones of ``config["published"]``."""
+    from rlstrial.analysis import compare_published
+
+    results = pd.concat([pd.read_parquet(p) for p in result_paths], ignore_index=True)
+    table = compare_published(results, config.get("published", []))
+    write_table(table, path)
+    return table

@@ -496,6 +496,10 @@ PARK_QOL_BASELINE = {
     "heat": (62.6, 20.0),
     "combined": (68.0, 14.5),
 }
+# Pooled week-4 SDs implied by the published CIs (half-width / t(0.975, 24) /
+# sqrt(1/7 + 1/8)): MOS Sleep Problems Index II 13.6, RLS-QoL 26.0 (derived).
+PARK_MOS_WEEK4_SD = 13.6
+PARK_QOL_WEEK4_SD = 26.0
 # Week-4 RLS-QoL means: massager - control = +25.3 is published; the others are not.
 PARK_QOL_WEEK4 = {"control": 51.0, "massager": 76.3, "heat": 61.0, "combined": 63.0}
 
@@ -543,7 +547,9 @@ def _park_irls(rng, arm_index):
 def _park_scores(
     rng, arm_index, base_targets, week4_means, week4_sd, low, high, scale, tol, sd_tol
 ):
-    """Calibrate integer score units for a baseline/week-4 pair of arm targets."""
+    """Calibrate integer score units for a baseline/week-4 pair of arm targets: the
+    baseline means and SDs, the week-4 differences from control, and the pooled
+    week-4 SD (which sets the width of the published confidence intervals)."""
     n = len(arm_index)
     base_mean = np.array([base_targets[a][0] for a in ARMS])
     base_sd = np.array([base_targets[a][1] for a in ARMS])
@@ -558,14 +564,16 @@ def _park_scores(
     def loss(units):
         scores = scale(units)
         mx, sx = _arm_stats(scores[:n], arm_index)
-        my, _ = _arm_stats(scores[n:], arm_index)
-        total = 0.0
+        my, sy = _arm_stats(scores[n:], arm_index)
+        pooled = np.sqrt(np.sum((counts - 1) * sy**2) / (n - 4))
+        total = _hinge(pooled, week4_sd, 0.2)
         for k in range(4):
             total += _hinge(mx[k], base_mean[k], tol) + _hinge(sx[k], base_sd[k], sd_tol)
             if k:
                 total += _hinge(my[k] - my[0], w4[k] - w4[0], 0.2)
         return total + _hinge(my[0], w4[0], 1.0)
 
+    counts = np.bincount(arm_index, minlength=4)
     to_units = _inverse(scale, low, high)
     units = _calibrate(rng, to_units(start), low, high, loss, np.r_[arm_index, arm_index + 4])
     return units[:n], units[n:]
@@ -647,14 +655,23 @@ def _simulate_park(rng, sim, config) -> dict[str, pd.DataFrame]:
 
     mos_base = {a: (PARK_MOS_BASELINE, 16.0) for a in ARMS}
     mos0, mos4 = _park_scores(
-        rng, arm_index, mos_base, PARK_MOS_WEEK4, 15.0, 0, 40, lambda u: mos_scale(u), 0.3, 4.0
+        rng,
+        arm_index,
+        mos_base,
+        PARK_MOS_WEEK4,
+        PARK_MOS_WEEK4_SD,
+        0,
+        40,
+        lambda u: mos_scale(u),
+        0.3,
+        4.0,
     )
     qol0, qol4 = _park_scores(
         rng,
         arm_index,
         PARK_QOL_BASELINE,
         PARK_QOL_WEEK4,
-        20.0,
+        PARK_QOL_WEEK4_SD,
         0,
         40,
         lambda u: 100 - 2.5 * np.asarray(u),

@@ -1,0 +1,299 @@
+"""The trial's model-based analyses: MMRM by outcome, factorial and vs-control contrasts.
+
+For one outcome (a PARAMCD of ``adqs``) and one analysis of the plan in
+``config["analysis"]``, :func:`analyse_outcome` fits the MMRM and returns one tidy
+table (:data:`RESULT_COLUMNS`) with, at every post-baseline visit:
+
+- the LS-mean of each arm;
+- each active arm versus control ("inside the table");
+- the massager main effect and the heat main effect, each averaged over the levels of
+  the other factor ("at the margins"), and the massager x heat interaction
+  ((combined - heat) - (massager - control)).
+
+Baseline handling (``baseline``): ``covariate`` models the change from baseline with
+the baseline value as a covariate (ANCOVA-style); ``none`` models the post-baseline
+value without it; ``clda`` (constrained longitudinal data analysis) models the value
+at every visit, baseline included, with one baseline mean shared by all arms.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from statsmodels.stats.multitest import multipletests
+
+from rlstrial.mmrm import fit_mmrm
+from rlstrial.mmrm.fit import MMRMResult
+
+RESULT_COLUMNS = [
+    "outcome",
+    "analysis",
+    "population",
+    "visit",
+    "contrast",
+    "estimate",
+    "std_error",
+    "df",
+    "ci_lower",
+    "ci_upper",
+    "p_value",
+    "p_adjusted",
+    "adjustment",
+    "n",
+]
+
+
+def factorial_weights(arms: list[dict]) -> dict[str, dict[str, float]]:
+    """Weights on the arm means of each contrast of a 2x2 factorial trial.
+
+    Examples
+    --------
+    >>> arms = [{"code": "control", "massager": False, "heat": False},
+    ...         {"code": "massager", "massager": True, "heat": False},
+    ...         {"code": "heat", "massager": False, "heat": True},
+    ...         {"code": "combined", "massager": True, "heat": True}]
+    >>> weights = factorial_weights(arms)
+    >>> weights["massager main effect"]
+    {'control': -0.5, 'massager': 0.5, 'heat': -0.5, 'combined': 0.5}
+    >>> weights["massager x heat interaction"]
+    {'control': 1.0, 'massager': -1.0, 'heat': -1.0, 'combined': 1.0}
+    """
+    control = next(arm["code"] for arm in arms if not arm["massager"] and not arm["heat"])
+    out: dict[str, dict[str, float]] = {}
+    for arm in arms:
+        if arm["code"] != control:
+            out[f"{arm['code']} vs {control}"] = {
+                a["code"]: float(a["code"] == arm["code"]) - float(a["code"] == control)
+                for a in arms
+            }
+    for factor in ("massager", "heat"):
+        out[f"{factor} main effect"] = {a["code"]: 0.5 if a[factor] else -0.5 for a in arms}
+    out["massager x heat interaction"] = {
+        a["code"]: 1.0 if a["massager"] == a["heat"] else -1.0 for a in arms
+    }
+    return out
+
+
+def analysis_data(
+    adqs: pd.DataFrame, adsl: pd.DataFrame, paramcd: str, population: str, baseline: str
+) -> pd.DataFrame:
+    """The rows of one outcome used by an analysis (ANL01FL = Y, population flag = Y)."""
+    flags = adsl.set_index("USUBJID")[population]
+    rows = adqs[
+        (adqs["PARAMCD"] == paramcd) & (adqs["ANL01FL"] == "Y") & adqs["USUBJID"].map(flags).eq("Y")
+    ].copy()
+    if baseline in ("covariate", "none"):
+        rows = rows[rows["ABLFL"] != "Y"]
+    if baseline == "covariate":
+        rows = rows[rows["BASE"].notna()]
+    return rows.reset_index(drop=True)
+
+
+def _cell_rows(fit: MMRMResult, data, arms, visits, baseline, control) -> dict:
+    """Coefficient rows L with L @ beta = LS-mean of each (arm, visit)."""
+    if baseline != "clda":
+        cells, matrix = fit.lsmeans_matrix(["TRT01P", "AVISIT"])
+        return {
+            (a, v): matrix[k]
+            for k, (a, v) in enumerate(zip(cells["TRT01P"], cells["AVISIT"], strict=True))
+        }
+    cells, matrix = fit.lsmeans_matrix(["AVISIT"])
+    base = {v: matrix[k] for k, v in enumerate(cells["AVISIT"])}
+    rows = {}
+    for arm in arms:
+        for visit in visits:
+            row = base[visit].copy()
+            column = _clda_column(arm, visit)
+            if arm != control and column in fit.design.columns:
+                row[fit.design.columns.index(column)] += 1.0
+            rows[(arm, visit)] = row
+    return rows
+
+
+def _clda_column(arm: str, visit: str) -> str:
+    return f"TRT_{arm}_{visit}".replace(" ", "_")
+
+
+def fit_outcome(
+    data: pd.DataFrame, config: dict, baseline: str, covariates: list[str]
+) -> MMRMResult:
+    """Fit the MMRM of one outcome under the given baseline handling."""
+    plan = config["analysis"]
+    arms = [arm["code"] for arm in config["arms"]]
+    control = arms[0]
+    covariates = [c for c in covariates if data[c].nunique() > 1]  # e.g. a single site
+    visits = [v["label"] for v in config["visits"] if baseline == "clda" or not v.get("baseline")]
+    visits = [v for v in visits if (data["AVISIT"] == v).any()]
+    data = data.assign(AVISIT=pd.Categorical(data["AVISIT"], categories=visits))
+    reference = {"AVISIT": visits[0]}
+    if baseline == "clda":
+        extra = []
+        for arm in arms[1:]:
+            for visit in visits[1:]:
+                column = _clda_column(arm, visit)
+                data[column] = ((data["TRT01P"] == arm) & (data["AVISIT"] == visit)).astype(float)
+                extra.append(column)
+        terms = ["AVISIT", *extra, *covariates]
+        response = "AVAL"
+    else:
+        data = data.assign(TRT01P=pd.Categorical(data["TRT01P"], categories=arms))
+        reference["TRT01P"] = control
+        terms = ["TRT01P * AVISIT", *(["BASE"] if baseline == "covariate" else []), *covariates]
+        response = "CHG" if baseline == "covariate" else "AVAL"
+    formula = f"{response} ~ " + " + ".join(terms)
+    return fit_mmrm(
+        data,
+        formula,
+        subject="USUBJID",
+        visit="AVISIT",
+        covariance=plan["covariance"],
+        fallback=tuple(plan["fallback"]),
+        reference=reference,
+        visit_levels=visits,
+    )
+
+
+def analyse_outcome(
+    adqs: pd.DataFrame, adsl: pd.DataFrame, config: dict, paramcd: str, analysis: dict
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Fit one outcome under one analysis of the plan; return results and fit statistics.
+
+    Parameters
+    ----------
+    adqs, adsl
+        The analysis datasets.
+    config
+        A validated configuration with an ``analysis`` plan.
+    paramcd
+        The outcome.
+    analysis
+        One entry of ``config["analysis"]["analyses"]``: name, baseline, population
+        and covariates (the last two default to the plan's).
+
+    Returns
+    -------
+    results : DataFrame
+        Columns :data:`RESULT_COLUMNS`, one row per visit and contrast (LS-means are
+        labelled ``"LS-mean <arm>"``). ``p_adjusted`` is adjusted within each visit
+        over the contrasts of the multiplicity family (``adjustment`` names the
+        method; others carry their unadjusted p and ``"none"``).
+    fit_statistics : DataFrame
+        The MMRM's fit statistics (structure used, convergence, -2LL, ...), labelled
+        with outcome and analysis.
+    """
+    plan = config["analysis"]
+    population = analysis.get("population", plan["population"])
+    covariates = analysis.get("covariates", plan["covariates"])
+    baseline = analysis["baseline"]
+    data = analysis_data(adqs, adsl, paramcd, population, baseline)
+    if data.empty:
+        raise ValueError(f"no analysable {paramcd} records in population {population}")
+    fit = fit_outcome(data, config, baseline, covariates)
+    arms = [arm["code"] for arm in config["arms"]]
+    post = [v["label"] for v in config["visits"] if not v.get("baseline")]
+    post = [v for v in post if (data["AVISIT"] == v).any()]
+    cells = _cell_rows(fit, data, arms, post, baseline, arms[0])
+    weights = factorial_weights(config["arms"])
+    counts = data[data["ABLFL"] != "Y"].groupby(["AVISIT", "TRT01P"], observed=True).size()
+    rows, names, meta = [], [], []
+    for visit in post:
+        for arm in arms:
+            rows.append(cells[(arm, visit)])
+            names.append(f"LS-mean {arm}")
+            meta.append((visit, int(counts.get((visit, arm), 0))))
+        for name, w in weights.items():
+            rows.append(sum(w[arm] * cells[(arm, visit)] for arm in arms))
+            names.append(name)
+            involved = [arm for arm in arms if w[arm] != 0]
+            meta.append((visit, int(sum(counts.get((visit, arm), 0) for arm in involved))))
+    table = fit.contrast(np.array(rows), names=names, level=1 - plan["alpha"])
+    table = table.rename(columns={"contrast": "contrast"}).drop(columns="t_value")
+    table.insert(0, "visit", [visit for visit, _ in meta])
+    table["n"] = [n for _, n in meta]
+    table = _adjust(table, plan["multiplicity"])
+    table.insert(0, "population", population)
+    table.insert(0, "analysis", analysis["name"])
+    table.insert(0, "outcome", paramcd)
+    statistics = fit.fit_statistics.assign(outcome=paramcd, analysis=analysis["name"])
+    return table[RESULT_COLUMNS], statistics[["outcome", "analysis", "statistic", "value"]]
+
+
+def _adjust(table: pd.DataFrame, multiplicity: dict) -> pd.DataFrame:
+    family = set(multiplicity["family"])
+    method = multiplicity["method"]
+    table = table.copy()
+    table["p_adjusted"] = table["p_value"]
+    table["adjustment"] = "none"
+    if method == "none":
+        return table
+    for visit in table["visit"].unique():
+        member = (table["visit"] == visit) & table["contrast"].isin(family)
+        if member.sum() > 1:
+            adjusted = multipletests(table.loc[member, "p_value"], method=method)[1]
+            table.loc[member, "p_adjusted"] = adjusted
+            table.loc[member, "adjustment"] = method
+    return table
+
+
+def compare_published(results: pd.DataFrame, published: list[dict]) -> pd.DataFrame:
+    """Set our estimates beside published ones, and flag published numbers that
+    disagree with themselves.
+
+    Parameters
+    ----------
+    results
+        Result tables (:data:`RESULT_COLUMNS`), concatenated.
+    published
+        Entries with outcome, analysis, visit, contrast, estimate, ci_lower, ci_upper
+        (and optionally p_value), as printed in the publication.
+
+    Returns
+    -------
+    DataFrame
+        One row per published entry: the published and our estimate, CI and p, the
+        differences, and ``note``: where the published estimate is more than 0.15 from
+        the midpoint of its own (symmetric) CI, the note says so and gives the midpoint.
+
+    Examples
+    --------
+    >>> ours = pd.DataFrame({"outcome": ["X"], "analysis": ["a"], "visit": ["Week 4"],
+    ...     "contrast": ["heat vs control"], "estimate": [-3.95], "ci_lower": [-11.79],
+    ...     "ci_upper": [3.89], "p_value": [0.31]})
+    >>> paper = [{"outcome": "X", "analysis": "a", "visit": "Week 4",
+    ...           "contrast": "heat vs control", "estimate": -3.6, "ci_lower": -11.8,
+    ...           "ci_upper": 3.9}]
+    >>> compare_published(ours, paper)["note"].item()
+    'published estimate -3.6 disagrees with its own 95% CI (-11.8, 3.9), whose midpoint is -3.95'
+    """
+    keys = ["outcome", "analysis", "visit", "contrast"]
+    paper = pd.DataFrame(published)
+    for column in ("p_value",):
+        if column not in paper:
+            paper[column] = np.nan
+    merged = paper.merge(
+        results[keys + ["estimate", "ci_lower", "ci_upper", "p_value"]],
+        on=keys,
+        how="left",
+        suffixes=("_published", "_ours"),
+    )
+    for column in ("estimate", "ci_lower", "ci_upper"):
+        merged[f"{column}_difference"] = merged[f"{column}_ours"] - merged[f"{column}_published"]
+    midpoint = (merged["ci_lower_published"] + merged["ci_upper_published"]) / 2
+    inconsistent = (merged["estimate_published"] - midpoint).abs() > 0.15
+    merged["note"] = [
+        (
+            f"published estimate {e:g} disagrees with its own 95% CI ({lo:g}, {hi:g}),"
+            f" whose midpoint is {m:.3g}"
+        )
+        if flag
+        else ""
+        for e, lo, hi, m, flag in zip(
+            merged["estimate_published"],
+            merged["ci_lower_published"],
+            merged["ci_upper_published"],
+            midpoint,
+            inconsistent,
+            strict=True,
+        )
+    ]
+    return merged

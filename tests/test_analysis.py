@@ -1,0 +1,180 @@
+"""Model-based analyses: factorial and vs-control contrasts, multiplicity, baseline
+handling, and the replication of the published pilot."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import ROOT
+from test_derive import build
+
+from rlstrial.analysis import RESULT_COLUMNS, analyse_outcome, compare_published
+
+ARMS = ["control", "massager", "heat", "combined"]
+
+
+def balanced_trial(values: dict[str, list[float]]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """adqs/adsl for one parameter: baseline 10 for all, week-4 values given per arm."""
+    rows, subjects = [], []
+    for arm, week4 in values.items():
+        for k, value in enumerate(week4):
+            uid = f"{arm}-{k}"
+            subjects.append({"USUBJID": uid, "ITTFL": "Y"})
+            for visit, week, aval, flag in (("Baseline", 0, 10.0, "Y"), ("Week 4", 4, value, "")):
+                rows.append(
+                    {
+                        "USUBJID": uid,
+                        "TRT01P": arm,
+                        "SITEID": "S01",
+                        "PARAMCD": "X",
+                        "AVISIT": visit,
+                        "AVISITN": week,
+                        "AVAL": aval,
+                        "BASE": 10.0,
+                        "CHG": aval - 10.0 if flag == "" else np.nan,
+                        "ABLFL": flag,
+                        "ANL01FL": "Y",
+                    }
+                )
+    return pd.DataFrame(rows), pd.DataFrame(subjects)
+
+
+WEEK4 = {  # cell means 20, 12, 17, 16; within-arm deviations -1, 0, +1: pooled SD 1
+    "control": [19.0, 20.0, 21.0],
+    "massager": [11.0, 12.0, 13.0],
+    "heat": [16.0, 17.0, 18.0],
+    "combined": [15.0, 16.0, 17.0],
+}
+
+
+def by_contrast(table: pd.DataFrame, visit="Week 4") -> pd.DataFrame:
+    return table[table["visit"] == visit].set_index("contrast")
+
+
+def test_contrasts_are_simple_functions_of_the_cell_means(default_config):
+    adqs, adsl = balanced_trial(WEEK4)
+    results, _ = analyse_outcome(adqs, adsl, default_config, "X", {"name": "t", "baseline": "none"})
+    assert list(results.columns) == RESULT_COLUMNS
+    got = by_contrast(results)
+    assert got.loc[[f"LS-mean {a}" for a in ARMS], "estimate"].tolist() == pytest.approx(
+        [20, 12, 17, 16]
+    )
+    assert got.loc["massager vs control", "estimate"] == pytest.approx(12 - 20)
+    assert got.loc["heat vs control", "estimate"] == pytest.approx(17 - 20)
+    assert got.loc["combined vs control", "estimate"] == pytest.approx(16 - 20)
+    assert got.loc["massager main effect", "estimate"] == pytest.approx(((12 + 16) - (20 + 17)) / 2)
+    assert got.loc["heat main effect", "estimate"] == pytest.approx(((17 + 16) - (20 + 12)) / 2)
+    assert got.loc["massager x heat interaction", "estimate"] == pytest.approx(
+        (16 - 17) - (12 - 20)
+    )
+    # pooled SD 1 on 12 - 4 = 8 df: SE of a difference of two arms sqrt(2/3), of a
+    # main effect sqrt(4 x 1/4 x 1/3) = sqrt(1/3), of the interaction sqrt(4/3)
+    assert got.loc["massager vs control", "std_error"] == pytest.approx(np.sqrt(2 / 3))
+    assert got.loc["massager main effect", "std_error"] == pytest.approx(np.sqrt(1 / 3))
+    assert got.loc["massager x heat interaction", "std_error"] == pytest.approx(np.sqrt(4 / 3))
+    assert got["df"].to_numpy() == pytest.approx(8.0, rel=1e-4)
+    assert got.loc["massager vs control", "n"] == 6 and got.loc["massager main effect", "n"] == 12
+
+
+def test_holm_adjusts_the_vs_control_family_only(default_config):
+    adqs, adsl = balanced_trial(WEEK4)
+    results, _ = analyse_outcome(adqs, adsl, default_config, "X", {"name": "t", "baseline": "none"})
+    got = by_contrast(results)
+    family = got.loc[["massager vs control", "heat vs control", "combined vs control"]]
+    assert (family["adjustment"] == "holm").all()
+    assert (family["p_adjusted"] >= family["p_value"]).all()
+    assert family["p_adjusted"].min() == pytest.approx(min(1.0, 3 * family["p_value"].min()))
+    others = got.drop(index=family.index)
+    assert (others["adjustment"] == "none").all()
+    assert (others["p_adjusted"] == others["p_value"]).all()
+
+
+def test_baseline_as_covariate_models_change(default_config):
+    adqs, adsl = balanced_trial(WEEK4)
+    adqs.loc[adqs["ABLFL"] == "Y", "AVAL"] = 10.0
+    # every baseline is 10: BASE is constant, aliased with the intercept and dropped
+    with pytest.warns(UserWarning, match=r"aliased columns dropped .*\['BASE'\]"):
+        results, _ = analyse_outcome(
+            adqs, adsl, default_config, "X", {"name": "t", "baseline": "covariate"}
+        )
+    got = by_contrast(results)
+    assert got.loc["LS-mean control", "estimate"] == pytest.approx(20 - 10)
+    assert got.loc["massager vs control", "estimate"] == pytest.approx(-8)
+
+
+@pytest.fixture(scope="module")
+def default_trial(default_config):
+    _, adsl, adqs = build(ROOT / "data" / "raw", default_config)
+    return adqs, adsl
+
+
+def test_clda_shares_one_baseline_mean_and_agrees_with_ancova(default_trial, default_config):
+    adqs, adsl = default_trial
+    ancova, _ = analyse_outcome(
+        adqs, adsl, default_config, "IRLSTOT", {"name": "a", "baseline": "covariate"}
+    )
+    clda, _ = analyse_outcome(
+        adqs, adsl, default_config, "IRLSTOT", {"name": "c", "baseline": "clda"}
+    )
+    a, c = by_contrast(ancova), by_contrast(clda)
+    for contrast in ("massager vs control", "heat vs control", "combined vs control"):
+        assert c.loc[contrast, "estimate"] == pytest.approx(a.loc[contrast, "estimate"], abs=0.5)
+        assert c.loc[contrast, "std_error"] == pytest.approx(a.loc[contrast, "std_error"], rel=0.15)
+    assert set(clda["visit"]) == {"Week 1", "Week 2", "Week 3", "Week 4"}
+
+
+def test_primary_analysis_recovers_the_simulated_effects(default_trial, default_config):
+    """The simulator's true week-4 IRLS effects: massager -6, heat -3, interaction +2.5."""
+    adqs, adsl = default_trial
+    results, statistics = analyse_outcome(
+        adqs, adsl, default_config, "IRLSTOT", default_config["analysis"]["analyses"][0]
+    )
+    got = by_contrast(results)
+    truth = {
+        "massager vs control": -6.0,
+        "heat vs control": -3.0,
+        "combined vs control": -6.5,
+        "massager x heat interaction": 2.5,
+    }
+    for contrast, value in truth.items():
+        row = got.loc[contrast]
+        assert row.ci_lower - 0.5 < value < row.ci_upper + 0.5, (contrast, row.estimate)
+    structure = statistics.set_index("statistic").loc["structure", "value"]
+    assert structure == "us"
+
+
+# --- the published pilot -----------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def park(park_config):
+    _, adsl, adqs = build(ROOT / "data" / "park2020" / "raw", park_config)
+    tables = [
+        analyse_outcome(adqs, adsl, park_config, outcome, analysis)[0]
+        for outcome in park_config["analysis"]["outcomes"]
+        for analysis in park_config["analysis"]["analyses"]
+    ]
+    return pd.concat(tables, ignore_index=True)
+
+
+def test_park_unadjusted_differences_and_cis_match_the_publication(park, park_config):
+    table = compare_published(park, park_config["published"]).set_index(
+        ["outcome", "analysis", "contrast"]
+    )
+    for contrast in ("massager vs control", "combined vs control"):
+        row = table.loc[("IRLSTOT", "unadjusted", contrast)]
+        assert abs(row.estimate_difference) <= 0.1
+        assert abs(row.ci_lower_difference) <= 0.1 and abs(row.ci_upper_difference) <= 0.1
+    heat = table.loc[("IRLSTOT", "unadjusted", "heat vs control")]
+    assert abs(heat.ci_lower_difference) <= 0.1 and abs(heat.ci_upper_difference) <= 0.1
+    assert heat.note.startswith("published estimate -3.6 disagrees with its own 95% CI")
+    assert (table["note"] != "").sum() == 1
+
+
+def test_park_adjusted_sleep_and_quality_of_life_within_half_a_point(park, park_config):
+    table = compare_published(park, park_config["published"])
+    ancova = table[table["analysis"] == "ancova"]
+    assert len(ancova) == 3 and (ancova["estimate_difference"].abs() <= 0.5).all()
+    others = table[table["outcome"] != "IRLSTOT"]
+    assert len(others) == 3 and (others["estimate_difference"].abs() <= 0.5).all()

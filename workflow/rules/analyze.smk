@@ -1,0 +1,56 @@
+# One MMRM per outcome x analysis of the plan (config "analysis").
+
+OUTCOMES = config["analysis"]["outcomes"]
+ANALYSES = [analysis["name"] for analysis in config["analysis"]["analyses"]]
+MODELS = f"{RESULTS}/models"
+
+
+wildcard_constraints:
+    outcome="|".join(OUTCOMES),
+    analysis="|".join(ANALYSES),
+
+
+rule analyze:
+    """Fit the MMRM of one outcome under one analysis; LS-means and contrasts."""
+    input:
+        adqs=rules.derive.output.adqs_parquet,
+        adsl=rules.derive.output.adsl_parquet,
+    output:
+        csv=f"{MODELS}/{{outcome}}_{{analysis}}.csv",
+        parquet=f"{MODELS}/{{outcome}}_{{analysis}}.parquet",
+        fit=f"{MODELS}/{{outcome}}_{{analysis}}_fit.csv",
+    log:
+        f"{LOGS}/analyze_{{outcome}}_{{analysis}}.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/analyze_{{outcome}}_{{analysis}}.tsv"
+    script:
+        "../scripts/analyze.py"
+
+
+rule estimand:
+    """Write the estimand and the plan beside the results."""
+    output:
+        estimand=f"{MODELS}/estimand.yaml",
+    log:
+        f"{LOGS}/estimand.log",
+    script:
+        "../scripts/estimand.py"
+
+
+rule replication:
+    """Our estimates beside the published ones (config "published")."""
+    input:
+        results=expand(f"{MODELS}/{{outcome}}_{{analysis}}.parquet", outcome=OUTCOMES, analysis=ANALYSES),
+    output:
+        table=f"{MODELS}/replication.csv",
+    log:
+        f"{LOGS}/replication.log",
+    script:
+        "../scripts/replication.py"
+
+
+MODEL_OUTPUTS = [
+    *expand(f"{MODELS}/{{outcome}}_{{analysis}}.csv", outcome=OUTCOMES, analysis=ANALYSES),
+    f"{MODELS}/estimand.yaml",
+    *([f"{MODELS}/replication.csv"] if config.get("published") else []),
+]
