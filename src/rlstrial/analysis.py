@@ -24,6 +24,7 @@ from statsmodels.stats.multitest import multipletests
 
 from rlstrial.mmrm import fit_mmrm
 from rlstrial.mmrm.fit import MMRMResult
+from rlstrial.mmrm.random_effects import random_intercept_fit
 
 RESULT_COLUMNS = [
     "outcome",
@@ -115,9 +116,11 @@ def _clda_column(arm: str, visit: str) -> str:
 
 
 def fit_outcome(
-    data: pd.DataFrame, config: dict, baseline: str, covariates: list[str]
+    data: pd.DataFrame, config: dict, baseline: str, covariates: list[str], model: str = "mmrm"
 ) -> MMRMResult:
-    """Fit the MMRM of one outcome under the given baseline handling."""
+    """Fit the model of one outcome under the given baseline handling: the MMRM
+    (``model="mmrm"``) or the random-intercept model on MixedLM
+    (``"random_intercept"``, a sensitivity analysis) with the same fixed effects."""
     plan = config["analysis"]
     arms = [arm["code"] for arm in config["arms"]]
     control = arms[0]
@@ -141,6 +144,10 @@ def fit_outcome(
         terms = ["TRT01P * AVISIT", *(["BASE"] if baseline == "covariate" else []), *covariates]
         response = "CHG" if baseline == "covariate" else "AVAL"
     formula = f"{response} ~ " + " + ".join(terms)
+    if model == "random_intercept":
+        return random_intercept_fit(
+            data, formula, "USUBJID", "AVISIT", reference=reference, visit_levels=visits
+        )
     return fit_mmrm(
         data,
         formula,
@@ -167,8 +174,9 @@ def analyse_outcome(
     paramcd
         The outcome.
     analysis
-        One entry of ``config["analysis"]["analyses"]``: name, baseline, population
-        and covariates (the last two default to the plan's).
+        One entry of ``config["analysis"]["analyses"]``: name, baseline, model
+        (``mmrm`` or ``random_intercept``), population and covariates (the last two
+        default to the plan's; e.g. ``PPROTFL`` for the per-protocol analysis).
 
     Returns
     -------
@@ -188,7 +196,7 @@ def analyse_outcome(
     data = analysis_data(adqs, adsl, paramcd, population, baseline)
     if data.empty:
         raise ValueError(f"no analysable {paramcd} records in population {population}")
-    fit = fit_outcome(data, config, baseline, covariates)
+    fit = fit_outcome(data, config, baseline, covariates, analysis.get("model", "mmrm"))
     arms = [arm["code"] for arm in config["arms"]]
     post = [v["label"] for v in config["visits"] if not v.get("baseline")]
     post = [v for v in post if (data["AVISIT"] == v).any()]

@@ -176,3 +176,21 @@ def replicate(result_paths: list[str], config: dict, path: str | Path) -> pd.Dat
     table = compare_published(results, config.get("published", []))
     write_table(table, path)
     return table
+
+
+def primary_visit_checks(
+    adqs_path: str | Path, adsl_path: str | Path, config: dict, outputs: dict[str, str]
+) -> None:
+    """Effect sizes, responders, the rank-based check and the completers-only ANOVA
+    of the primary outcome, each written to its table."""
+    from rlstrial import effects
+
+    adqs, adsl = pd.read_parquet(adqs_path), pd.read_parquet(adsl_path)
+    for name, function in (
+        ("effect_sizes", effects.hedges_g),
+        ("responders", effects.responders),
+        ("rank_test", effects.rank_test),
+        ("completers_anova", effects.completers_anova),
+    ):
+        write_table(function(adqs, adsl, config), outputs[name])
+    log.info("primary-visit checks written")

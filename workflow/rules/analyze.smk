@@ -27,6 +27,24 @@ rule analyze:
         "../scripts/analyze.py"
 
 
+rule primary_visit_checks:
+    """Hedges' g, responders, rank-based check, completers-only ANOVA (primary outcome)."""
+    input:
+        adqs=rules.derive.output.adqs_parquet,
+        adsl=rules.derive.output.adsl_parquet,
+    output:
+        effect_sizes=f"{MODELS}/primary_effect_sizes.csv",
+        responders=f"{MODELS}/primary_responders.csv",
+        rank_test=f"{MODELS}/primary_rank_test.csv",
+        completers_anova=f"{MODELS}/primary_completers_anova.csv",
+    log:
+        f"{LOGS}/primary_visit_checks.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/primary_visit_checks.tsv"
+    script:
+        "../scripts/primary_visit_checks.py"
+
+
 rule estimand:
     """Write the estimand and the plan beside the results."""
     output:
@@ -52,5 +70,6 @@ rule replication:
 MODEL_OUTPUTS = [
     *expand(f"{MODELS}/{{outcome}}_{{analysis}}.csv", outcome=OUTCOMES, analysis=ANALYSES),
     f"{MODELS}/estimand.yaml",
+    *([f"{MODELS}/primary_effect_sizes.csv"] if config["analysis"].get("responder") else []),
     *([f"{MODELS}/replication.csv"] if config.get("published") else []),
 ]

@@ -302,8 +302,15 @@ class MMRMResult:
 
     @property
     def theta_covariance(self) -> np.ndarray:
-        """Asymptotic covariance of theta: inverse of half the Hessian of -2 l."""
-        return np.linalg.inv(self.hessian / 2)
+        """Asymptotic covariance of theta: inverse of half the Hessian of -2 l.
+
+        When the Hessian is singular (a variance on its boundary, e.g. a random
+        intercept estimated as 0) the pseudo-inverse is used, which treats that
+        direction as known."""
+        try:
+            return np.linalg.inv(self.hessian / 2)
+        except np.linalg.LinAlgError:
+            return np.linalg.pinv(self.hessian / 2)
 
     @property
     def n_dropped(self) -> int:

@@ -17,7 +17,61 @@ import pandas as pd
 import statsmodels.formula.api as smf
 from scipy import stats
 
-from rlstrial.mmrm.fit import fit_mmrm
+from rlstrial.mmrm.fit import MMRMResult, fit_mmrm
+
+
+def random_intercept_fit(
+    data: pd.DataFrame,
+    formula: str,
+    subject: str,
+    visit: str,
+    *,
+    reference: dict | None = None,
+    visit_levels: list | None = None,
+    reml: bool = True,
+) -> MMRMResult:
+    """A random-intercept model fitted by MixedLM, as an :class:`MMRMResult`.
+
+    MixedLM estimates the variances; the marginal model (compound symmetry with
+    those variances) gives GLS estimates, standard errors, Satterthwaite df,
+    LS-means and contrasts through the MMRM engine, as lmerTest does for lme4.
+    """
+    frame = data.copy()
+    for column, level in (reference or {}).items():
+        others = [v for v in pd.unique(frame[column].dropna()) if v != level]
+        if isinstance(frame[column].dtype, pd.CategoricalDtype):
+            others = [v for v in frame[column].cat.categories if v != level]
+        frame[column] = pd.Categorical(frame[column], categories=[level, *others])
+    outcome = formula.split("~")[0].strip()
+    used = frame.dropna(subset=[outcome])
+    model = smf.mixedlm(formula, used, groups=used[subject])
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            result = model.fit(reml=reml, method=["lbfgs", "bfgs", "nm"])
+        between, residual = float(np.asarray(result.cov_re)[0, 0]), float(result.scale)
+    except np.linalg.LinAlgError:
+        # MixedLM fails when the intercept variance is on its boundary (0): the
+        # model is then ordinary least squares with independent errors
+        ols = smf.ols(formula, used).fit()
+        between = 0.0
+        residual = float(ols.ssr / (ols.df_resid if reml else ols.nobs))
+        warnings.warn(
+            f"random-intercept variance estimated at 0 for {outcome!r}; fitted as"
+            " independent errors",
+            stacklevel=2,
+        )
+    return fit_mmrm(
+        frame,
+        formula,
+        subject=subject,
+        visit=visit,
+        covariance="cs",
+        method="reml" if reml else "ml",
+        reference=reference,
+        visit_levels=visit_levels,
+        covariance_parameters={"CS": between, "Residual": residual},
+    )
 
 
 def fit_random_effects(

@@ -1,0 +1,141 @@
+"""Effect sizes, responders, the rank-based check and the completers ANOVA."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from rlstrial.effects import completers_anova, hedges_g, rank_test, responders
+
+
+def plan_config(default_config, **responder):
+    config = {**default_config, "analysis": {**default_config["analysis"]}}
+    config["analysis"]["responder"] = {
+        "outcome": "IRLSTOT",
+        "threshold": 9,
+        "missing": "nonresponder",
+        **responder,
+    }
+    return config
+
+
+def week4_changes(changes: dict[str, list[float | None]]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """adqs/adsl with the given week-4 IRLS changes (None: no week-4 value)."""
+    rows, subjects = [], []
+    for arm, values in changes.items():
+        for k, value in enumerate(values):
+            uid = f"{arm}{k}"
+            subjects.append({"USUBJID": uid, "TRT01P": arm, "ITTFL": "Y"})
+            rows.append(
+                {
+                    "USUBJID": uid,
+                    "TRT01P": arm,
+                    "PARAMCD": "IRLSTOT",
+                    "AVISIT": "Baseline",
+                    "ABLFL": "Y",
+                    "ANL01FL": "Y",
+                    "AVAL": 25.0,
+                    "CHG": np.nan,
+                }
+            )
+            if value is not None:
+                rows.append(
+                    {
+                        "USUBJID": uid,
+                        "TRT01P": arm,
+                        "PARAMCD": "IRLSTOT",
+                        "AVISIT": "Week 4",
+                        "ABLFL": "",
+                        "ANL01FL": "Y",
+                        "AVAL": 25.0 + value,
+                        "CHG": value,
+                    }
+                )
+    return pd.DataFrame(rows), pd.DataFrame(subjects)
+
+
+def test_hedges_g_by_hand(default_config):
+    # each active arm 1 point lower than control, SD 1 in every arm: d = -1, and
+    # Hedges' correction 1 - 3 / (4 (n1 + n2) - 9) = 1 - 3/15 = 0.8
+    adqs, adsl = week4_changes(
+        {"control": [1, 2, 3], "massager": [0, 1, 2], "heat": [0, 1, 2], "combined": [0, 1, 2]}
+    )
+    table = hedges_g(adqs, adsl, default_config)
+    assert table["estimate"].tolist() == pytest.approx([-0.8, -0.8, -0.8])
+    assert (table["ci_lower"] < table["estimate"]).all() and (
+        table["estimate"] < table["ci_upper"]
+    ).all()
+    assert table["contrast"].tolist() == [
+        "massager vs control",
+        "heat vs control",
+        "combined vs control",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("missing", "n_massager", "share"), [("nonresponder", 4, 2 / 4), ("exclude", 3, 2 / 3)]
+)
+def test_responders_by_hand(default_config, missing, n_massager, share):
+    # improvement of at least 9 points: change <= -9
+    adqs, adsl = week4_changes(
+        {
+            "control": [-9, 0, 0, 0],
+            "massager": [-9, -12, -8.5, None],
+            "heat": [0, 0, 0, 0],
+            "combined": [-10, -10, -10, -10],
+        }
+    )
+    table = responders(adqs, adsl, plan_config(default_config, missing=missing))
+    proportions = table[table["measure"] == "proportion"].set_index("contrast")
+    assert proportions.loc["responders control", "estimate"] == 1 / 4
+    assert proportions.loc["responders massager", ["n", "responders"]].tolist() == [n_massager, 2]
+    assert proportions.loc["responders massager", "estimate"] == pytest.approx(share)
+    difference = table[(table["measure"] == "risk difference")].set_index("contrast")
+    assert difference.loc["massager vs control", "estimate"] == pytest.approx(share - 1 / 4)
+    odds = table[(table["measure"] == "odds ratio")].set_index("contrast")
+    # (2 / (n - 2)) / (1 / 3)
+    assert odds.loc["massager vs control", "estimate"] == pytest.approx(
+        (2 / (n_massager - 2)) / (1 / 3)
+    )
+
+
+def test_rank_test_separates_shifted_arms(default_config):
+    adqs, adsl = week4_changes(
+        {
+            "control": [0, 1, 2, 3, 4],
+            "massager": [-10, -9, -8, -7, -6],
+            "heat": [0, 1, 2, 3, 5],
+            "combined": [-10, -9, -8, -7, -5],
+        }
+    )
+    table = rank_test(adqs, adsl, default_config).set_index("contrast")
+    assert table.loc["massager vs control (Mann-Whitney)", "statistic"] == 0  # no overlap
+    assert table.loc["all arms (Kruskal-Wallis)", "p_value"] < 0.01
+    assert table.loc["heat vs control (Mann-Whitney)", "p_value"] > 0.5
+
+
+def test_completers_anova_keeps_only_completers(default_config):
+    rows = []
+    subjects = []
+    for arm in ("control", "massager", "heat", "combined"):
+        for k in range(4):
+            uid = f"{arm}{k}"
+            subjects.append({"USUBJID": uid, "ITTFL": "Y"})
+            for week, label in ((1, "Week 1"), (2, "Week 2")):
+                if k == 3 and week == 2:
+                    continue  # one dropout per arm
+                rows.append(
+                    {
+                        "USUBJID": uid,
+                        "TRT01P": arm,
+                        "PARAMCD": "IRLSTOT",
+                        "AVISIT": label,
+                        "ABLFL": "",
+                        "ANL01FL": "Y",
+                        "AVAL": 20.0 + k + week,
+                    }
+                )
+    table = completers_anova(pd.DataFrame(rows), pd.DataFrame(subjects), default_config)
+    assert set(table["analysis"]) == {"completers only"} and set(table["n"]) == {12}
+    assert list(table["Source"]) == ["TRT01P", "AVISIT", "Interaction"]
