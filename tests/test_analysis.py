@@ -178,3 +178,26 @@ def test_park_adjusted_sleep_and_quality_of_life_within_half_a_point(park, park_
     assert len(ancova) == 3 and (ancova["estimate_difference"].abs() <= 0.5).all()
     others = table[table["outcome"] != "IRLSTOT"]
     assert len(others) == 3 and (others["estimate_difference"].abs() <= 0.5).all()
+
+
+def test_model_based_dunnett_matches_scipy_dunnett_in_a_one_visit_design(default_config):
+    """With one post-baseline visit and no baseline covariate the MMRM is the one-way
+    model, so the model-based Dunnett p-values are scipy.stats.dunnett's."""
+    from scipy import stats
+
+    rng = np.random.default_rng(4)
+    values = {
+        arm: list(np.round(rng.normal(mean, 3, 6), 2))
+        for arm, mean in zip(ARMS, [20, 16, 18, 17], strict=True)
+    }
+    adqs, adsl = balanced_trial(values)
+    config = {**default_config, "analysis": {**default_config["analysis"]}}
+    config["analysis"]["multiplicity"] = {
+        "method": "dunnett",
+        "family": [f"{a} vs control" for a in ARMS[1:]],
+    }
+    results, _ = analyse_outcome(adqs, adsl, config, "X", {"name": "t", "baseline": "none"})
+    got = by_contrast(results).loc[[f"{a} vs control" for a in ARMS[1:]]]
+    reference = stats.dunnett(*(values[a] for a in ARMS[1:]), control=values["control"])
+    assert (got["adjustment"] == "dunnett").all()
+    assert got["p_adjusted"].to_numpy() == pytest.approx(reference.pvalue, abs=2e-3)
