@@ -181,9 +181,10 @@ def replicate(result_paths: list[str], config: dict, path: str | Path) -> pd.Dat
 def primary_visit_checks(
     adqs_path: str | Path, adsl_path: str | Path, config: dict, outputs: dict[str, str]
 ) -> None:
-    """Effect sizes, responders, the rank-based check and the completers-only ANOVA
-    of the primary outcome, each written to its table."""
-    from rlstrial import effects
+    """Effect sizes, responders, the rank-based check, the completers-only ANOVA, the
+    re-randomization test and multiple imputation with its tipping-point series, for
+    the primary outcome, each written to its table."""
+    from rlstrial import effects, sensitivity
 
     adqs, adsl = pd.read_parquet(adqs_path), pd.read_parquet(adsl_path)
     for name, function in (
@@ -191,6 +192,8 @@ def primary_visit_checks(
         ("responders", effects.responders),
         ("rank_test", effects.rank_test),
         ("completers_anova", effects.completers_anova),
+        ("rerandomization", sensitivity.rerandomization_test),
+        ("imputation", sensitivity.multiple_imputation),
     ):
         write_table(function(adqs, adsl, config), outputs[name])
     log.info("primary-visit checks written")

@@ -28,7 +28,8 @@ rule analyze:
 
 
 rule primary_visit_checks:
-    """Hedges' g, responders, rank-based check, completers-only ANOVA (primary outcome)."""
+    """Primary outcome at the primary visit: Hedges' g, responders, rank-based check,
+    completers-only ANOVA, re-randomization test, multiple imputation and tipping point."""
     input:
         adqs=rules.derive.output.adqs_parquet,
         adsl=rules.derive.output.adsl_parquet,
@@ -37,6 +38,8 @@ rule primary_visit_checks:
         responders=f"{MODELS}/primary_responders.csv",
         rank_test=f"{MODELS}/primary_rank_test.csv",
         completers_anova=f"{MODELS}/primary_completers_anova.csv",
+        rerandomization=f"{MODELS}/primary_rerandomization.csv",
+        imputation=f"{MODELS}/primary_imputation.csv",
     log:
         f"{LOGS}/primary_visit_checks.log",
     benchmark:

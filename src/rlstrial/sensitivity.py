@@ -1,0 +1,230 @@
+"""Sensitivity analyses of the primary contrast at the primary visit.
+
+``rerandomization_test``
+    Re-randomizes the two arms of the primary contrast as the trial did (within
+    strata, keeping each stratum's arm counts): exact over every allocation when
+    there are few enough, Monte Carlo with a seed otherwise.
+``multiple_imputation``
+    Multiple imputation under MAR (sequential regression imputation per arm, as
+    SAS PROC MI MONOTONE REG) with Rubin's rules, and a delta-adjusted series in
+    which imputed values of the active arm are made worse by delta (tipping point).
+
+Both use the ANCOVA of the primary-visit change on arm and baseline.
+"""
+
+from __future__ import annotations
+
+import itertools
+from math import comb, prod
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from rlstrial.effects import primary_visit_changes
+
+
+def _primary_contrast(config: dict) -> tuple[str, str]:
+    contrast = config["analysis"]["primary"].get("contrast", "massager vs control")
+    active, control = (part.strip() for part in contrast.split(" vs "))
+    return active, control
+
+
+def _ancova_effects(y: np.ndarray, base: np.ndarray, allocations: np.ndarray) -> np.ndarray:
+    """Arm coefficients of y ~ 1 + arm + base for many 0/1 allocation columns at once
+    (Frisch-Waugh: residualize y and each allocation on [1, base])."""
+    u, singular, _ = np.linalg.svd(np.column_stack([np.ones(len(y)), base]), full_matrices=False)
+    q = u[:, singular > 1e-10 * singular.max()]  # a constant baseline adds nothing
+    y_res = y - q @ (q.T @ y)
+    a_res = allocations - q @ (q.T @ allocations)
+    return (a_res.T @ y_res) / np.einsum("ij,ij->j", a_res, a_res)
+
+
+def rerandomization_test(
+    adqs: pd.DataFrame,
+    adsl: pd.DataFrame,
+    config: dict,
+    max_exact: int = 20_000,
+    draws: int = 10_000,
+    seed: int = 20260101,
+) -> pd.DataFrame:
+    """Re-randomization test of the primary contrast (``analysis.primary.contrast``).
+
+    Returns
+    -------
+    DataFrame
+        One row: contrast, estimate (ANCOVA arm effect on the primary-visit change),
+        p_value (two-sided: share of allocations with an effect at least as large in
+        absolute value, the observed one included), method, allocations, n.
+
+    Examples
+    --------
+    The statistic is the arm coefficient of an ANCOVA; with a constant baseline it is
+    the difference in means:
+
+    >>> y = np.array([1.0, 2.0, 3.0, 6.0])
+    >>> _ancova_effects(y, np.zeros(4), np.array([[0, 0, 1, 1]], dtype=float).T).tolist()
+    [3.0]
+    """
+    active, control = _primary_contrast(config)
+    changes = primary_visit_changes(adqs, adsl, config)
+    base = adqs[
+        (adqs["PARAMCD"] == config["analysis"]["primary"]["outcome"]) & (adqs["ABLFL"] == "Y")
+    ]
+    data = changes[changes["TRT01P"].isin([active, control])].merge(
+        base[["USUBJID", "AVAL"]].rename(columns={"AVAL": "BASE"}), on="USUBJID"
+    )
+    data = data.merge(adsl[["USUBJID", "STRATUM"]], on="USUBJID").sort_values("USUBJID")
+    y, z = data["CHG"].to_numpy(float), data["BASE"].to_numpy(float)
+    observed_allocation = (data["TRT01P"] == active).to_numpy(float)
+    strata = [
+        np.flatnonzero(data["STRATUM"].to_numpy() == s) for s in sorted(data["STRATUM"].unique())
+    ]
+    counts = [int(observed_allocation[idx].sum()) for idx in strata]
+    total = prod(comb(len(idx), k) for idx, k in zip(strata, counts, strict=True))
+    observed = float(_ancova_effects(y, z, observed_allocation[:, None])[0])
+    if total <= max_exact:
+        per_stratum = [
+            [np.array(choice) for choice in itertools.combinations(idx, k)]
+            for idx, k in zip(strata, counts, strict=True)
+        ]
+        allocations = np.zeros((len(y), total))
+        for column, combo in enumerate(itertools.product(*per_stratum)):
+            for chosen in combo:
+                allocations[chosen, column] = 1.0
+        effects = _ancova_effects(y, z, allocations)
+        p_value = float(np.mean(np.abs(effects) >= abs(observed) - 1e-12))
+        method, allocations_used = f"exact, all {total} allocations", total
+    else:
+        rng = np.random.default_rng(seed)
+        allocations = np.zeros((len(y), draws))
+        for column in range(draws):
+            for idx, k in zip(strata, counts, strict=True):
+                allocations[rng.choice(idx, size=k, replace=False), column] = 1.0
+        effects = _ancova_effects(y, z, allocations)
+        extreme = int(np.sum(np.abs(effects) >= abs(observed) - 1e-12))
+        p_value = (1 + extreme) / (1 + draws)
+        method, allocations_used = f"Monte Carlo, {draws} draws, seed {seed}", draws
+    return pd.DataFrame(
+        [
+            {
+                "contrast": f"{active} vs {control}",
+                "estimate": observed,
+                "p_value": p_value,
+                "method": f"re-randomization within strata ({method})",
+                "allocations": allocations_used,
+                "n": len(y),
+            }
+        ]
+    )
+
+
+def _impute_arm(wide: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Sequential regression imputation of the columns after the first (baseline),
+    each on all earlier columns, with draws of the regression parameters (proper MI)."""
+    out = wide.copy()
+    for v in range(1, wide.shape[1]):
+        missing = np.isnan(out[:, v])
+        if not missing.any():
+            continue
+        x = np.column_stack([np.ones(len(out)), out[:, :v]])
+        seen = ~missing
+        if seen.sum() <= x.shape[1] + 1:
+            raise ValueError("too few observed values in an arm to impute a visit")
+        xo, yo = x[seen], out[seen, v]
+        beta, *_ = np.linalg.lstsq(xo, yo, rcond=None)
+        df = len(yo) - x.shape[1]
+        sigma2 = float(np.sum((yo - xo @ beta) ** 2)) / rng.chisquare(df)
+        draw = rng.multivariate_normal(beta, sigma2 * np.linalg.inv(xo.T @ xo))
+        out[missing, v] = x[missing] @ draw + rng.normal(0, np.sqrt(sigma2), missing.sum())
+    return out
+
+
+def _rubin(estimates: np.ndarray, variances: np.ndarray, df_complete: float):
+    """Rubin's rules with the Barnard-Rubin degrees of freedom."""
+    m = len(estimates)
+    estimate = estimates.mean()
+    within, between = variances.mean(), estimates.var(ddof=1)
+    total = within + (1 + 1 / m) * between
+    fraction = (1 + 1 / m) * between / total
+    df_old = (m - 1) / max(fraction, 1e-12) ** 2
+    df_observed = (df_complete + 1) / (df_complete + 3) * df_complete * (1 - fraction)
+    df = 1 / (1 / df_old + 1 / df_observed)
+    return estimate, np.sqrt(total), df
+
+
+def multiple_imputation(adqs: pd.DataFrame, adsl: pd.DataFrame, config: dict) -> pd.DataFrame:
+    """MI under MAR and a delta-adjusted tipping-point series for the primary contrast.
+
+    Settings in ``config["analysis"]["imputation"]``: ``m`` imputations, ``seed``,
+    and ``deltas`` (points added to imputed primary-visit values of the active arm;
+    0 is MAR; for outcomes where lower is better a positive delta is worse).
+
+    Returns
+    -------
+    DataFrame
+        One row per delta: contrast, delta, estimate, std_error, df (Barnard-Rubin),
+        ci_lower, ci_upper, p_value, m, n, and ``tipping_point`` (True on the first
+        delta whose p-value reaches alpha).
+    """
+    plan = config["analysis"]
+    settings = plan["imputation"]
+    active, control = _primary_contrast(config)
+    outcome = plan["primary"]["outcome"]
+    visits = [v["label"] for v in config["visits"]]
+    primary_label = next(
+        v["label"] for v in config["visits"] if v["code"] == plan["primary"]["visit"]
+    )
+    members = adsl[(adsl[plan["population"]] == "Y") & adsl["TRT01P"].isin([active, control])]
+    rows = adqs[(adqs["PARAMCD"] == outcome) & (adqs["ANL01FL"] == "Y")]
+    wide = rows.pivot_table(index="USUBJID", columns="AVISIT", values="AVAL").reindex(
+        index=members["USUBJID"], columns=visits
+    )
+    wide = wide.loc[:, :primary_label]
+    wide = wide[wide[visits[0]].notna()]  # baseline is needed to impute and to adjust
+    arms = members.set_index("USUBJID").loc[wide.index, "TRT01P"].to_numpy()
+    missing_primary = wide[primary_label].isna().to_numpy()
+    rng = np.random.default_rng(settings["seed"])
+    imputations = []
+    for _ in range(settings["m"]):
+        filled = wide.to_numpy(float).copy()
+        for arm in (active, control):
+            member = arms == arm
+            filled[member] = _impute_arm(filled[member], rng)
+        imputations.append(filled)
+    allocation = (arms == active).astype(float)
+    results = []
+    for delta in settings["deltas"]:
+        estimates, variances = [], []
+        for filled in imputations:
+            y = filled[:, -1] + delta * (missing_primary & (arms == active))
+            base = filled[:, 0]
+            x = np.column_stack([np.ones(len(y)), allocation, base])
+            beta, *_ = np.linalg.lstsq(x, y - base, rcond=None)  # change on arm + baseline
+            residual = (y - base) - x @ beta
+            sigma2 = residual @ residual / (len(y) - 3)
+            estimates.append(beta[1])
+            variances.append(sigma2 * np.linalg.inv(x.T @ x)[1, 1])
+        estimate, se, df = _rubin(np.array(estimates), np.array(variances), len(wide) - 3)
+        quantile = stats.t.ppf(1 - plan["alpha"] / 2, df)
+        results.append(
+            {
+                "contrast": f"{active} vs {control}",
+                "delta": float(delta),
+                "estimate": estimate,
+                "std_error": se,
+                "df": df,
+                "ci_lower": estimate - quantile * se,
+                "ci_upper": estimate + quantile * se,
+                "p_value": float(2 * stats.t.sf(abs(estimate / se), df)),
+                "m": settings["m"],
+                "n": len(wide),
+                "n_imputed": int(missing_primary.sum()),
+            }
+        )
+    table = pd.DataFrame(results)
+    reached = table["p_value"] >= plan["alpha"]
+    table["tipping_point"] = False
+    if reached.any() and not reached.iloc[0]:
+        table.loc[reached.idxmax(), "tipping_point"] = True
+    return table

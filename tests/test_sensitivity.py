@@ -1,0 +1,122 @@
+"""Re-randomization test and multiple imputation, on cases checkable by hand."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+import statsmodels.formula.api as smf
+
+from rlstrial.sensitivity import multiple_imputation, rerandomization_test
+
+
+def trial(changes: dict[str, list], strata: dict[str, list] | None = None, baseline=None):
+    """adqs/adsl: baseline 20 (or given) and week-4 values 20 + change (None: missing)."""
+    rows, subjects = [], []
+    for arm, values in changes.items():
+        for k, value in enumerate(values):
+            uid = f"{arm}{k}"
+            base = 20.0 if baseline is None else baseline[arm][k]
+            stratum = strata[arm][k] if strata else "all"
+            subjects.append({"USUBJID": uid, "TRT01P": arm, "ITTFL": "Y", "STRATUM": stratum})
+            rows.append(
+                {
+                    "USUBJID": uid,
+                    "TRT01P": arm,
+                    "PARAMCD": "IRLSTOT",
+                    "AVISIT": "Baseline",
+                    "ABLFL": "Y",
+                    "ANL01FL": "Y",
+                    "AVAL": base,
+                    "CHG": np.nan,
+                }
+            )
+            if value is not None:
+                rows.append(
+                    {
+                        "USUBJID": uid,
+                        "TRT01P": arm,
+                        "PARAMCD": "IRLSTOT",
+                        "AVISIT": "Week 4",
+                        "ABLFL": "",
+                        "ANL01FL": "Y",
+                        "AVAL": base + value,
+                        "CHG": value,
+                    }
+                )
+    return pd.DataFrame(rows), pd.DataFrame(subjects)
+
+
+@pytest.fixture
+def config(park_config):
+    return park_config  # visits Baseline and Week 4; primary contrast massager vs control
+
+
+def test_exact_rerandomization_by_hand(config):
+    # control changes 0, 1; massager 5, 6: of the 6 ways to choose the two "massager"
+    # participants, two give a difference in means of 5 in absolute value: p = 1/3
+    adqs, adsl = trial({"control": [0.0, 1.0], "massager": [5.0, 6.0]})
+    row = rerandomization_test(adqs, adsl, config).iloc[0]
+    assert row.estimate == pytest.approx(5.0)
+    assert row.p_value == pytest.approx(1 / 3)
+    assert row.allocations == 6 and "exact" in row.method
+
+
+def test_rerandomization_keeps_stratum_counts(config):
+    # two strata with one participant of each arm: 2 x 2 = 4 allocations; only the
+    # observed one and its mirror image give |difference| = 5
+    adqs, adsl = trial(
+        {"control": [0.0, 1.0], "massager": [5.0, 6.0]},
+        strata={"control": ["a", "b"], "massager": ["a", "b"]},
+    )
+    row = rerandomization_test(adqs, adsl, config).iloc[0]
+    assert row.allocations == 4
+    assert row.p_value == pytest.approx(2 / 4)
+
+
+def test_monte_carlo_rerandomization_is_seeded(config):
+    rng = np.random.default_rng(0)
+    changes = {"control": list(rng.normal(0, 3, 20)), "massager": list(rng.normal(-3, 3, 20))}
+    adqs, adsl = trial(changes)
+    first = rerandomization_test(adqs, adsl, config, max_exact=100, draws=2000)
+    again = rerandomization_test(adqs, adsl, config, max_exact=100, draws=2000)
+    pd.testing.assert_frame_equal(first, again)
+    assert "Monte Carlo, 2000 draws" in first["method"].item()
+    assert 0 < first["p_value"].item() < 0.05
+
+
+def test_imputation_without_missing_data_is_the_ancova(config):
+    rng = np.random.default_rng(1)
+    baseline = {arm: list(rng.normal(22, 5, 12)) for arm in ("control", "massager")}
+    changes = {"control": list(rng.normal(-1, 3, 12)), "massager": list(rng.normal(-5, 3, 12))}
+    adqs, adsl = trial(changes, baseline=baseline)
+    table = multiple_imputation(adqs, adsl, config)
+    data = pd.DataFrame(
+        {
+            "chg": changes["control"] + changes["massager"],
+            "base": baseline["control"] + baseline["massager"],
+            "massager": [0] * 12 + [1] * 12,
+        }
+    )
+    ols = smf.ols("chg ~ massager + base", data).fit()
+    assert table["estimate"].to_numpy() == pytest.approx(ols.params["massager"])
+    assert table["std_error"].to_numpy() == pytest.approx(ols.bse["massager"])
+    assert (table["n_imputed"] == 0).all()
+
+
+def test_delta_adjustment_moves_the_estimate_towards_no_effect(config):
+    rng = np.random.default_rng(2)
+    baseline = {arm: list(rng.normal(22, 5, 30)) for arm in ("control", "massager")}
+    changes = {"control": list(rng.normal(-1, 3, 30)), "massager": list(rng.normal(-5, 3, 30))}
+    changes["massager"][:6] = [None] * 6  # six dropouts in the active arm
+    adqs, adsl = trial(changes, baseline=baseline)
+    table = multiple_imputation(adqs, adsl, config)
+    assert (table["n_imputed"] == 6).all() and (
+        table["m"] == config["analysis"]["imputation"]["m"]
+    ).all()
+    assert np.all(np.diff(table["estimate"]) > 0)  # worse imputed values, smaller benefit
+    tipping = table[table["tipping_point"]]
+    assert len(tipping) <= 1
+    if len(tipping):
+        assert tipping["p_value"].item() >= 0.05
+        assert (table.loc[: tipping.index[0] - 1, "p_value"] < 0.05).all()
