@@ -73,6 +73,6 @@ rule replication:
 MODEL_OUTPUTS = [
     *expand(f"{MODELS}/{{outcome}}_{{analysis}}.csv", outcome=OUTCOMES, analysis=ANALYSES),
     f"{MODELS}/estimand.yaml",
-    *([f"{MODELS}/primary_effect_sizes.csv"] if config["analysis"].get("responder") else []),
+    *(rules.primary_visit_checks.output if config["analysis"].get("responder") else []),
     *([f"{MODELS}/replication.csv"] if config.get("published") else []),
 ]
