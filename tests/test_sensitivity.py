@@ -120,3 +120,37 @@ def test_delta_adjustment_moves_the_estimate_towards_no_effect(config):
     if len(tipping):
         assert tipping["p_value"].item() >= 0.05
         assert (table.loc[: tipping.index[0] - 1, "p_value"] < 0.05).all()
+
+
+def test_block_rerandomization_is_seeded_and_keeps_blocks_balanced(default_config):
+    from rlstrial.sensitivity import _block_sequence
+
+    rng = np.random.default_rng(3)
+    sequence = _block_sequence(rng, 16, ["a", "b", "c", "d"], [4, 8])
+    counts = pd.Series(sequence).value_counts()
+    assert counts.max() - counts.min() <= 2 and len(sequence) == 16
+    rng = np.random.default_rng(5)
+    changes = {
+        arm: list(rng.normal(mean, 3, 8))
+        for arm, mean in zip(
+            ["control", "massager", "heat", "combined"], [0, -6, 0, 0], strict=True
+        )
+    }
+    adqs, adsl = trial(changes)
+    adsl["RANDDT"] = pd.Timestamp("2024-01-01")
+    config = {
+        **default_config,
+        "analysis": {
+            **default_config["analysis"],
+            "rerandomization": {
+                "scheme": "stratified_blocks",
+                "block_sizes": [4],
+                "draws": 300,
+                "seed": 9,
+            },
+        },
+    }
+    first = rerandomization_test(adqs, adsl, config)
+    assert first.equals(rerandomization_test(adqs, adsl, config))
+    assert "permuted blocks of [4]" in first["method"].item()
+    assert first["p_value"].item() < 0.05

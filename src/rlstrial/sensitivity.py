@@ -1,9 +1,12 @@
 """Sensitivity analyses of the primary contrast at the primary visit.
 
 ``rerandomization_test``
-    Re-randomizes the two arms of the primary contrast as the trial did (within
-    strata, keeping each stratum's arm counts): exact over every allocation when
-    there are few enough, Monte Carlo with a seed otherwise.
+    Re-randomizes as the trial did (``analysis.rerandomization.scheme``):
+    ``stratified_permutation`` permutes the two arms of the primary contrast within
+    strata, keeping each stratum's arm counts (exact over every allocation when there
+    are few enough, Monte Carlo with a seed otherwise); ``stratified_blocks`` draws
+    new permuted-block sequences over all arms within each stratum, in randomization
+    order (Monte Carlo).
 ``multiple_imputation``
     Multiple imputation under MAR (sequential regression imputation per arm, as
     SAS PROC MI MONOTONE REG) with Rubin's rules, and a delta-adjusted series in
@@ -40,13 +43,72 @@ def _ancova_effects(y: np.ndarray, base: np.ndarray, allocations: np.ndarray) ->
     return (a_res.T @ y_res) / np.einsum("ij,ij->j", a_res, a_res)
 
 
+def _block_sequence(rng: np.random.Generator, n: int, arms: list[str], sizes: list[int]):
+    sequence: list[str] = []
+    while len(sequence) < n:
+        size = int(rng.choice(sizes))
+        sequence.extend(rng.permutation(np.repeat(arms, size // len(arms))).tolist())
+    return sequence[:n]
+
+
+def _blocks_test(adqs, adsl, config, settings) -> pd.DataFrame:
+    """Monte Carlo re-randomization by permuted blocks within strata; the statistic is
+    the active-vs-control coefficient of the ANCOVA over all arms."""
+    active, control = _primary_contrast(config)
+    arms = [arm["code"] for arm in config["arms"]]
+    changes = primary_visit_changes(adqs, adsl, config).set_index("USUBJID")["CHG"]
+    outcome = config["analysis"]["primary"]["outcome"]
+    base = adqs[(adqs["PARAMCD"] == outcome) & (adqs["ABLFL"] == "Y")].set_index("USUBJID")["AVAL"]
+    members = adsl[adsl[config["analysis"]["population"]] == "Y"]
+    members = members.sort_values(["STRATUM", "RANDDT", "USUBJID"], kind="stable")
+    strata = [
+        np.flatnonzero(members["STRATUM"].to_numpy() == s) for s in members["STRATUM"].unique()
+    ]
+    y = members["USUBJID"].map(changes).to_numpy(float)
+    z = members["USUBJID"].map(base).to_numpy(float)
+    usable = ~np.isnan(y) & ~np.isnan(z)
+
+    def statistic(allocation: np.ndarray) -> float:
+        dummies = np.column_stack([allocation == arm for arm in arms if arm != control]).astype(
+            float
+        )
+        x = np.column_stack([np.ones(len(y)), z, dummies])[usable]
+        beta, *_ = np.linalg.lstsq(x, y[usable], rcond=None)
+        return float(beta[2 + [a for a in arms if a != control].index(active)])
+
+    observed = statistic(members["TRT01P"].to_numpy())
+    rng = np.random.default_rng(settings["seed"])
+    extreme = 0
+    for _ in range(settings["draws"]):
+        allocation = np.empty(len(members), dtype=object)
+        for idx in strata:
+            allocation[idx] = _block_sequence(rng, len(idx), arms, settings["block_sizes"])
+        extreme += abs(statistic(allocation)) >= abs(observed) - 1e-12
+    draws = settings["draws"]
+    return pd.DataFrame(
+        [
+            {
+                "contrast": f"{active} vs {control}",
+                "estimate": observed,
+                "p_value": (1 + extreme) / (1 + draws),
+                "method": (
+                    f"re-randomization by permuted blocks of {settings['block_sizes']} within"
+                    f" strata (Monte Carlo, {draws} draws, seed {settings['seed']})"
+                ),
+                "allocations": draws,
+                "n": int(usable.sum()),
+            }
+        ]
+    )
+
+
 def rerandomization_test(
     adqs: pd.DataFrame,
     adsl: pd.DataFrame,
     config: dict,
-    max_exact: int = 20_000,
-    draws: int = 10_000,
-    seed: int = 20260101,
+    max_exact: int | None = None,
+    draws: int | None = None,
+    seed: int | None = None,
 ) -> pd.DataFrame:
     """Re-randomization test of the primary contrast (``analysis.primary.contrast``).
 
@@ -66,6 +128,20 @@ def rerandomization_test(
     >>> _ancova_effects(y, np.zeros(4), np.array([[0, 0, 1, 1]], dtype=float).T).tolist()
     [3.0]
     """
+    settings = {
+        "scheme": "stratified_permutation",
+        "max_exact": 20_000,
+        "draws": 10_000,
+        "seed": 20260101,
+        "block_sizes": [4, 8],
+        **config["analysis"].get("rerandomization", {}),
+    }
+    for key, value in (("max_exact", max_exact), ("draws", draws), ("seed", seed)):
+        if value is not None:
+            settings[key] = value
+    if settings["scheme"] == "stratified_blocks":
+        return _blocks_test(adqs, adsl, config, settings)
+    max_exact, draws, seed = settings["max_exact"], settings["draws"], settings["seed"]
     active, control = _primary_contrast(config)
     changes = primary_visit_changes(adqs, adsl, config)
     base = adqs[
