@@ -223,3 +223,26 @@ def test_user_contrast_by_coefficient_names():
     assert row.contrast == "B - A at V3"
     assert row.estimate == pytest.approx(lsmeans[("B", "V3")] - lsmeans[("A", "V3")])
     assert row.ci_lower < row.estimate < row.ci_upper and 0 <= row.p_value <= 1
+
+
+def test_random_slope_model_recovers_the_simulated_variances():
+    from rlstrial.mmrm import fit_random_effects
+
+    rng = np.random.default_rng(8)
+    n, weeks = 300, np.array([0.0, 1.0, 2.0, 3.0])
+    intercept, slope = rng.normal(0, 2, n), rng.normal(0, 1, n)
+    data = pd.DataFrame({"id": np.repeat(np.arange(n), 4), "week": np.tile(weeks, n)})
+    data["visit"] = "W" + data["week"].astype(int).astype(str)
+    data["y"] = (
+        10
+        + np.repeat(intercept, 4)
+        + (np.repeat(slope, 4) - 0.5) * data["week"]
+        + rng.normal(0, 1, 4 * n)
+    )
+    table, variances = fit_random_effects(data, "y ~ week", "id", "visit", slope="week")
+    components = variances.set_index("component")["estimate"]
+    assert components["id"] == pytest.approx(4.0, rel=0.25)
+    assert components["week"] == pytest.approx(1.0, rel=0.25)
+    assert components["Residual"] == pytest.approx(1.0, rel=0.2)
+    week = table.set_index("term").loc["week"]
+    assert week.df == np.inf and week.ci_lower < -0.5 < week.ci_upper

@@ -20,6 +20,18 @@ from scipy import stats
 from rlstrial.mmrm.fit import MMRMResult, fit_mmrm
 
 
+def _with_reference(data: pd.DataFrame, reference: dict | None) -> pd.DataFrame:
+    """A copy of ``data`` whose reference columns are categorical, reference first."""
+    frame = data.copy()
+    for column, level in (reference or {}).items():
+        if isinstance(frame[column].dtype, pd.CategoricalDtype):
+            others = [v for v in frame[column].cat.categories if v != level]
+        else:
+            others = sorted(v for v in frame[column].dropna().unique() if v != level)
+        frame[column] = pd.Categorical(frame[column], categories=[level, *others])
+    return frame
+
+
 def random_intercept_fit(
     data: pd.DataFrame,
     formula: str,
@@ -36,12 +48,7 @@ def random_intercept_fit(
     those variances) gives GLS estimates, standard errors, Satterthwaite df,
     LS-means and contrasts through the MMRM engine, as lmerTest does for lme4.
     """
-    frame = data.copy()
-    for column, level in (reference or {}).items():
-        others = [v for v in pd.unique(frame[column].dropna()) if v != level]
-        if isinstance(frame[column].dtype, pd.CategoricalDtype):
-            others = [v for v in frame[column].cat.categories if v != level]
-        frame[column] = pd.Categorical(frame[column], categories=[level, *others])
+    frame = _with_reference(data, reference)
     outcome = formula.split("~")[0].strip()
     used = frame.dropna(subset=[outcome])
     model = smf.mixedlm(formula, used, groups=used[subject])
@@ -115,36 +122,31 @@ def fit_random_effects(
     >>> list(table["term"])
     ['Intercept', 'visit[T.b]', 'visit[T.c]']
     """
-    frame = data.copy()
-    for column, level in (reference or {}).items():
-        others = sorted(v for v in frame[column].dropna().unique() if v != level)
-        frame[column] = pd.Categorical(frame[column], categories=[level, *others])
+    if slope is None:
+        fit = random_intercept_fit(data, formula, subject, visit, reference=reference, reml=reml)
+        parameters = dict(
+            zip(
+                fit.covariance_parameters["parameter"],
+                fit.covariance_parameters["estimate"],
+                strict=True,
+            )
+        )
+        variances = pd.DataFrame(
+            {
+                "component": [subject, "Residual"],
+                "estimate": [parameters["CS"], parameters["Residual"]],
+            }
+        )
+        return fit.coefficients, variances
+    frame = _with_reference(data, reference)
     outcome = formula.split("~")[0].strip()
     used = frame.dropna(subset=[outcome])
-    model = smf.mixedlm(
-        formula, used, groups=used[subject], re_formula=f"~{slope}" if slope else None
-    )
+    model = smf.mixedlm(formula, used, groups=used[subject], re_formula=f"~{slope}")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         result = model.fit(reml=reml, method=["lbfgs", "bfgs", "nm"])
     residual = float(result.scale)
     random = np.asarray(result.cov_re)
-    if slope is None:
-        engine = fit_mmrm(
-            frame,
-            formula,
-            subject=subject,
-            visit=visit,
-            covariance="cs",
-            method="reml" if reml else "ml",
-            reference=reference,
-            covariance_parameters={"CS": float(random[0, 0]), "Residual": residual},
-        )
-        table = engine.coefficients
-        variances = pd.DataFrame(
-            {"component": [subject, "Residual"], "estimate": [float(random[0, 0]), residual]}
-        )
-        return table, variances
     estimate, se = result.fe_params, result.bse_fe
     z = estimate / se
     quantile = stats.norm.ppf(0.975)
