@@ -24,7 +24,6 @@ from statsmodels.stats.multitest import multipletests
 
 from rlstrial.mmrm import fit_mmrm
 from rlstrial.mmrm.fit import MMRMResult
-from rlstrial.mmrm.random_effects import random_intercept_fit
 
 RESULT_COLUMNS = [
     "outcome",
@@ -145,6 +144,8 @@ def fit_outcome(
         response = "CHG" if baseline == "covariate" else "AVAL"
     formula = f"{response} ~ " + " + ".join(terms)
     if model == "random_intercept":
+        from rlstrial.mmrm.random_effects import random_intercept_fit
+
         return random_intercept_fit(
             data, formula, "USUBJID", "AVISIT", reference=reference, visit_levels=visits
         )
