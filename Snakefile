@@ -15,6 +15,7 @@ include: "workflow/rules/validate.smk"
 include: "workflow/rules/score.smk"
 include: "workflow/rules/derive.smk"
 include: "workflow/rules/analyze.smk"
+include: "workflow/rules/publish.smk"
 
 
 rule all:
@@ -27,4 +28,5 @@ rule all:
             ext=["parquet", "csv"],
         ),
         MODEL_OUTPUTS,
+        PUBLICATION_OUTPUTS,
     default_target: True

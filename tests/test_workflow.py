@@ -91,6 +91,12 @@ def test_two_runs_in_two_folders_are_byte_identical(two_runs):
         assert (first / "processed" / name).read_bytes() == (
             second / "processed" / name
         ).read_bytes(), name
+    for folder in ("figures", "tables"):
+        names = sorted(p.name for p in (first / "results" / folder).iterdir())
+        assert names, folder
+        for name in names:
+            one = (first / "results" / folder / name).read_bytes()
+            assert one == (second / "results" / folder / name).read_bytes(), name
     models = sorted(p.name for p in (first / "results" / "models").iterdir())
     assert "IRLSTOT_unadjusted.parquet" in models and "replication.csv" in models
     for name in [

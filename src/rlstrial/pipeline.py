@@ -197,3 +197,93 @@ def primary_visit_checks(
     ):
         write_table(function(adqs, adsl, config), outputs[name])
     log.info("primary-visit checks written")
+
+
+# --- publication outputs: read tables, never refit -----------------------------------
+
+
+def _primary_analysis(config: dict) -> str:
+    return config["analysis"]["analyses"][0]["name"]
+
+
+def _visit_label(config: dict, code: str) -> str:
+    return next(v["label"] for v in config["visits"] if v["code"] == code)
+
+
+def figure_trajectories(results_path: str | Path, config: dict, stem: str | Path) -> None:
+    """LS-mean trajectories by arm for one outcome."""
+    from rlstrial import figures
+
+    results = pd.read_parquet(results_path)
+    outcome = results["outcome"].iloc[0]
+    arms = [arm["code"] for arm in config["arms"]]
+    figures.save_figure(figures.plot_trajectories(results, arms, outcome), stem)
+
+
+def figure_forest(result_paths: list[str], config: dict, stem: str | Path) -> None:
+    """Forest plot of the contrasts at the primary visit across outcomes."""
+    from rlstrial import figures
+
+    results = pd.concat([pd.read_parquet(p) for p in result_paths], ignore_index=True)
+    visit = _visit_label(config, config["analysis"]["primary"]["visit"])
+    contrasts = results[
+        (results["visit"] == visit) & ~results["contrast"].str.startswith("LS-mean")
+    ]
+    title = f"Contrasts at {visit} ({_primary_analysis(config)})"
+    figures.save_figure(figures.plot_forest(contrasts.reset_index(drop=True), title), stem)
+
+
+def figure_interaction(results_path: str | Path, config: dict, stem: str | Path) -> None:
+    """The 2x2 interaction plot of the primary outcome at the primary visit."""
+    from rlstrial import figures
+
+    results = pd.read_parquet(results_path)
+    visit = _visit_label(config, config["analysis"]["primary"]["visit"])
+    title = f"{results['outcome'].iloc[0]} at {visit}"
+    figures.save_figure(figures.plot_interaction(results, config["arms"], visit, title), stem)
+
+
+def figure_consort(
+    ledger_path: str | Path,
+    adsl_path: str | Path,
+    adqs_path: str | Path,
+    config: dict,
+    stem: str | Path,
+    counts_path: str | Path,
+) -> None:
+    """The CONSORT flow diagram and its counts (CSV)."""
+    from rlstrial import figures
+    from rlstrial.effects import primary_visit_changes
+
+    ledger = pd.read_csv(ledger_path)
+    adsl, adqs = pd.read_parquet(adsl_path), pd.read_parquet(adqs_path)
+    arms = [arm["code"] for arm in config["arms"]]
+    counts = figures.consort_counts(ledger, adsl, primary_visit_changes(adqs, adsl, config), arms)
+    write_table(counts, counts_path)
+    figures.save_figure(figures.draw_consort(counts, arms), stem)
+
+
+def publication_tables(
+    adsl_path: str | Path,
+    adqs_path: str | Path,
+    result_paths: list[str],
+    config: dict,
+    folder: str | Path,
+) -> None:
+    """Baseline characteristics and one outcome table per outcome, in every format."""
+    from rlstrial import tables
+
+    adsl, adqs = pd.read_parquet(adsl_path), pd.read_parquet(adqs_path)
+    arms = [arm["code"] for arm in config["arms"]]
+    labels = {arm["code"]: arm["label"] for arm in config["arms"]}
+    folder = Path(folder)
+    tables.write_table_formats(
+        tables.table_baseline(adsl, arms, labels), folder / "baseline", "Baseline characteristics"
+    )
+    for path in result_paths:
+        results = pd.read_parquet(path)
+        outcome = results["outcome"].iloc[0]
+        table = tables.table_outcome(results, adqs, outcome, arms)
+        tables.write_table_formats(
+            table, folder / f"outcome_{outcome}", f"{outcome}: results by visit"
+        )

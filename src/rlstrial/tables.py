@@ -1,0 +1,158 @@
+"""Publication tables, built from the analysis datasets and result tables.
+
+Each ``table_*`` function returns a DataFrame of display strings (the CSV is the
+source of truth); :func:`write_table_formats` writes it as CSV, Markdown, HTML and
+DOCX.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from rlstrial.pipeline import write_table
+
+
+def _mean_sd(values: pd.Series) -> str:
+    values = values.dropna()
+    return f"{values.mean():.1f} ({values.std():.1f})" if len(values) > 1 else "-"
+
+
+def _n_percent(count: int, total: int) -> str:
+    return f"{count} ({100 * count / total:.0f}%)" if total else "0"
+
+
+def table_baseline(adsl: pd.DataFrame, arms: list[str], labels: dict[str, str]) -> pd.DataFrame:
+    """Baseline characteristics by arm and overall (no p-values, as CONSORT asks).
+
+    Examples
+    --------
+    >>> adsl = pd.DataFrame({"TRT01P": ["a", "a", "b"], "AGE": [50, 60, 70],
+    ...     "SEX": ["F", "M", "F"], "RACE": ["White"] * 3, "RLSDUR": [1.0, 3.0, 5.0],
+    ...     "RLSMEDFL": ["Y", "N", "Y"]})
+    >>> table_baseline(adsl, ["a", "b"], {"a": "A", "b": "B"}).iloc[:3]
+              characteristic  A (n = 2)  B (n = 1)  Total (n = 3)
+    0  Age, years, mean (SD)  55.0 (7.1)          -    60.0 (10.0)
+    1            Female, n (%)    1 (50%)   1 (100%)        2 (67%)
+    2      Race: White, n (%)   2 (100%)   1 (100%)       3 (100%)
+    """
+    groups = [(labels[arm], adsl[adsl["TRT01P"] == arm]) for arm in arms] + [("Total", adsl)]
+    columns = {f"{name} (n = {len(group)})": group for name, group in groups}
+    rows = [("Age, years, mean (SD)", lambda g: _mean_sd(g["AGE"]))]
+    rows.append(("Female, n (%)", lambda g: _n_percent(int((g["SEX"] == "F").sum()), len(g))))
+    for race in sorted(adsl["RACE"].dropna().unique()):
+        rows.append(
+            (
+                f"Race: {race}, n (%)",
+                lambda g, r=race: _n_percent(int((g["RACE"] == r).sum()), len(g)),
+            )
+        )
+    rows.append(("Years with RLS, mean (SD)", lambda g: _mean_sd(g["RLSDUR"])))
+    rows.append(
+        (
+            "On RLS medication, n (%)",
+            lambda g: _n_percent(int((g["RLSMEDFL"] == "Y").sum()), len(g)),
+        )
+    )
+    table = pd.DataFrame({"characteristic": [label for label, _ in rows]})
+    for name, group in columns.items():
+        table[name] = [function(group) for _, function in rows]
+    return table
+
+
+def _estimate_ci(row) -> str:
+    return f"{row.estimate:.2f} ({row.ci_lower:.2f}, {row.ci_upper:.2f})"
+
+
+def _p(value: float) -> str:
+    return "<0.001" if value < 0.001 else f"{value:.3f}"
+
+
+def table_outcome(
+    results: pd.DataFrame, adqs: pd.DataFrame, paramcd: str, arms: list[str]
+) -> pd.DataFrame:
+    """For one outcome: per visit, n and raw mean (SD) per arm, LS-means (SE), each
+    arm vs control, the factorial main effects and the interaction, with 95% CI and
+    unadjusted and adjusted p."""
+    rows = []
+    data = adqs[(adqs["PARAMCD"] == paramcd) & (adqs["ANL01FL"] == "Y")]
+    for visit in dict.fromkeys(results["visit"]):
+        at_visit = data[data["AVISIT"] == visit]
+        for arm in arms:
+            values = at_visit.loc[at_visit["TRT01P"] == arm, "AVAL"]
+            lsmean = results[
+                (results["visit"] == visit) & (results["contrast"] == f"LS-mean {arm}")
+            ].iloc[0]
+            rows.append(
+                {
+                    "visit": visit,
+                    "row": arm,
+                    "n": str(len(values)),
+                    "raw mean (SD)": _mean_sd(values),
+                    "estimate (95% CI)": (
+                        f"LS-mean {lsmean.estimate:.2f} (SE {lsmean.std_error:.2f})"
+                    ),
+                    "p": "",
+                    "p adjusted": "",
+                }
+            )
+        contrasts = results[
+            (results["visit"] == visit) & ~results["contrast"].str.startswith("LS-mean")
+        ]
+        for row in contrasts.itertuples():
+            rows.append(
+                {
+                    "visit": visit,
+                    "row": row.contrast,
+                    "n": str(row.n),
+                    "raw mean (SD)": "",
+                    "estimate (95% CI)": _estimate_ci(row),
+                    "p": _p(row.p_value),
+                    "p adjusted": f"{_p(row.p_adjusted)} ({row.adjustment})"
+                    if row.adjustment != "none"
+                    else "",
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def write_table_formats(table: pd.DataFrame, stem: str | Path, title: str) -> list[Path]:
+    """Write ``table`` as CSV (the source), Markdown, HTML and DOCX."""
+    from docx import Document
+
+    stem = Path(stem)
+    paths = [stem.with_suffix(s) for s in (".csv", ".md", ".html", ".docx")]
+    write_table(table, paths[0])
+    paths[1].write_text(
+        f"**{title}**\n\n" + table.to_markdown(index=False) + "\n", encoding="utf-8"
+    )
+    html = table.to_html(index=False, border=0, classes="rlstrial-table", escape=True)
+    paths[2].write_text(f"<h3>{title}</h3>\n{html}\n", encoding="utf-8")
+    document = Document()
+    document.core_properties.created = pd.Timestamp("2000-01-01").to_pydatetime()
+    document.core_properties.modified = pd.Timestamp("2000-01-01").to_pydatetime()
+    document.core_properties.author = "rlstrial"
+    document.add_heading(title, level=2)
+    grid = document.add_table(rows=1, cols=len(table.columns))
+    for cell, name in zip(grid.rows[0].cells, table.columns, strict=True):
+        cell.text = str(name)
+    for record in table.itertuples(index=False):
+        for cell, value in zip(grid.add_row().cells, record, strict=True):
+            cell.text = str(value)
+    document.save(paths[3])
+    _fix_zip_timestamps(paths[3])
+    return paths
+
+
+def _fix_zip_timestamps(path: Path) -> None:
+    """Rewrite a zip file (DOCX) with fixed entry timestamps, so reruns are identical."""
+    import zipfile
+
+    with zipfile.ZipFile(path) as source:
+        entries = [(info.filename, source.read(info.filename)) for info in source.infolist()]
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as target:
+        for name, data in entries:
+            info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            target.writestr(info, data)

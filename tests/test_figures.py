@@ -1,0 +1,100 @@
+"""Figures: formats, determinism, and CONSORT counts a reader can check."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from rlstrial.figures import (
+    consort_counts,
+    draw_consort,
+    plot_interaction,
+    plot_trajectories,
+    save_figure,
+)
+
+ARMS = ["control", "massager", "heat", "combined"]
+FACTORS = [
+    {"code": "control", "massager": False, "heat": False},
+    {"code": "massager", "massager": True, "heat": False},
+    {"code": "heat", "massager": False, "heat": True},
+    {"code": "combined", "massager": True, "heat": True},
+]
+
+
+def lsmeans_table() -> pd.DataFrame:
+    rows = []
+    for visit, shift in (("Week 2", 0.0), ("Week 4", -1.0)):
+        for arm, value in zip(ARMS, [-1.0, -5.0, -3.0, -6.0], strict=True):
+            rows.append(
+                {
+                    "visit": visit,
+                    "contrast": f"LS-mean {arm}",
+                    "estimate": value + shift,
+                    "ci_lower": value + shift - 1,
+                    "ci_upper": value + shift + 1,
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def test_every_format_is_written_and_byte_identical_on_rerun(tmp_path):
+    first = save_figure(
+        plot_trajectories(lsmeans_table(), ARMS, "x"), tmp_path / "a" / "trajectories"
+    )
+    again = save_figure(
+        plot_trajectories(lsmeans_table(), ARMS, "x"), tmp_path / "b" / "trajectories"
+    )
+    assert [p.suffix for p in first] == [".pdf", ".svg", ".png"]
+    for one, two in zip(first, again, strict=True):
+        assert one.read_bytes() == two.read_bytes(), one.name
+    assert b"CreationDate" not in first[0].read_bytes()
+
+
+def test_interaction_plot_draws_the_four_cells():
+    figure = plot_interaction(lsmeans_table(), FACTORS, "Week 4", "x")
+    lines = {
+        bars.get_label(): bars.lines[0].get_ydata().tolist() for bars in figure.axes[0].containers
+    }
+    assert lines == {"no heat": [-2.0, -6.0], "heat": [-4.0, -7.0]}
+
+
+def test_consort_counts_by_hand():
+    ledger = pd.DataFrame(
+        {
+            "file": ["screening.csv"] * 5,
+            "dataset": ["adsl", "adsl", "adsl", "excluded", "excluded"],
+            "reason": [
+                "",
+                "",
+                "",
+                "screened, not randomized: age outside 18-75",
+                "screened, not randomized: eligible but did not consent",
+            ],
+        }
+    )
+    adsl = pd.DataFrame(
+        {
+            "USUBJID": ["1", "2", "3"],
+            "TRT01P": ["control", "massager", "massager"],
+            "SAFFL": ["Y", "Y", "N"],
+            "EOSSTT": ["COMPLETED", "DISCONTINUED", "COMPLETED"],
+            "DCSREAS": [None, "Lost to follow-up", None],
+        }
+    )
+    analysed = pd.DataFrame({"TRT01P": ["control", "massager"]})
+    counts = consort_counts(ledger, adsl, analysed, ARMS).set_index(["box", "arm"])
+    assert counts.loc[("assessed", ""), "n"] == 5
+    assert (
+        counts.loc[("excluded", ""), "detail"]
+        == "age outside 18-75: 1\neligible but did not consent: 1"
+    )
+    assert counts.loc[("allocated", "massager"), "n"] == 2
+    assert counts.loc[("allocated", "massager"), "detail"] == "received allocated intervention: 1"
+    assert counts.loc[("discontinued", "massager"), ["n", "detail"]].tolist() == [
+        1,
+        "Lost to follow-up: 1",
+    ]
+    assert counts.loc[("analysed", "heat"), "n"] == 0  # zero counts are drawn too
+    figure = draw_consort(counts.reset_index(), ARMS)
+    texts = " ".join(t.get_text() for t in figure.axes[0].texts)
+    assert "Allocated to heat (n = 0)" in texts and "Assessed for eligibility (n = 5)" in texts

@@ -1,0 +1,83 @@
+# Publication figures and tables, drawn from the result tables (never refitting).
+
+PRIMARY = config["analysis"]["primary"]["outcome"]
+FIRST_ANALYSIS = ANALYSES[0]
+FIGURES = f"{RESULTS}/figures"
+TABLES = f"{RESULTS}/tables"
+FIGURE_FORMATS = ["pdf", "svg", "png"]
+TABLE_FORMATS = ["csv", "md", "html", "docx"]
+
+
+rule figure_trajectories:
+    """LS-mean trajectories by arm for one outcome."""
+    input:
+        results=f"{MODELS}/{{outcome}}_{FIRST_ANALYSIS}.parquet",
+    output:
+        expand(f"{FIGURES}/trajectories_{{{{outcome}}}}.{{ext}}", ext=FIGURE_FORMATS),
+    log:
+        f"{LOGS}/figure_trajectories_{{outcome}}.log",
+    script:
+        "../scripts/figure_trajectories.py"
+
+
+rule figure_forest:
+    """Forest plot of the contrasts at the primary visit, all outcomes."""
+    input:
+        results=expand(f"{MODELS}/{{outcome}}_{FIRST_ANALYSIS}.parquet", outcome=OUTCOMES),
+    output:
+        expand(f"{FIGURES}/forest.{{ext}}", ext=FIGURE_FORMATS),
+    log:
+        f"{LOGS}/figure_forest.log",
+    script:
+        "../scripts/figure_forest.py"
+
+
+rule figure_interaction:
+    """The 2x2 interaction plot of the primary outcome at the primary visit."""
+    input:
+        results=f"{MODELS}/{PRIMARY}_{FIRST_ANALYSIS}.parquet",
+    output:
+        expand(f"{FIGURES}/interaction.{{ext}}", ext=FIGURE_FORMATS),
+    log:
+        f"{LOGS}/figure_interaction.log",
+    script:
+        "../scripts/figure_interaction.py"
+
+
+rule figure_consort:
+    """The CONSORT flow diagram for all arms, from the data."""
+    input:
+        ledger=rules.derive.output.ledger,
+        adsl=rules.derive.output.adsl_parquet,
+        adqs=rules.derive.output.adqs_parquet,
+    output:
+        figures=expand(f"{FIGURES}/consort.{{ext}}", ext=FIGURE_FORMATS),
+        counts=f"{TABLES}/consort_counts.csv",
+    log:
+        f"{LOGS}/figure_consort.log",
+    script:
+        "../scripts/figure_consort.py"
+
+
+rule publication_tables:
+    """Baseline characteristics and outcome tables (CSV, Markdown, HTML, DOCX)."""
+    input:
+        adsl=rules.derive.output.adsl_parquet,
+        adqs=rules.derive.output.adqs_parquet,
+        results=expand(f"{MODELS}/{{outcome}}_{FIRST_ANALYSIS}.parquet", outcome=OUTCOMES),
+    output:
+        expand(f"{TABLES}/baseline.{{ext}}", ext=TABLE_FORMATS),
+        expand(f"{TABLES}/outcome_{{outcome}}.{{ext}}", outcome=OUTCOMES, ext=TABLE_FORMATS),
+    log:
+        f"{LOGS}/publication_tables.log",
+    script:
+        "../scripts/publication_tables.py"
+
+
+PUBLICATION_OUTPUTS = [
+    *expand(f"{FIGURES}/trajectories_{{outcome}}.png", outcome=OUTCOMES),
+    f"{FIGURES}/forest.png",
+    f"{FIGURES}/interaction.png",
+    f"{FIGURES}/consort.png",
+    f"{TABLES}/baseline.csv",
+]
