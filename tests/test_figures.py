@@ -98,3 +98,19 @@ def test_consort_counts_by_hand():
     figure = draw_consort(counts.reset_index(), ARMS)
     texts = " ".join(t.get_text() for t in figure.axes[0].texts)
     assert "Allocated to heat (n = 0)" in texts and "Assessed for eligibility (n = 5)" in texts
+
+
+def test_diagnostics_and_individual_change_panels():
+    from rlstrial.figures import plot_diagnostics, plot_individual_change
+
+    residuals = pd.DataFrame(
+        {"fitted": [1.0, 2.0, 3.0], "residual": [0.5, -0.5, 0.0], "normalized": [1.0, -1.0, 0.0]}
+    )
+    correlation = pd.DataFrame({"visit": ["W1", "W2"], "W1": [1.0, 0.4], "W2": [0.4, 1.0]})
+    figure = plot_diagnostics(residuals, correlation, "x")
+    assert len(figure.axes) == 4  # three panels and the colour bar
+    assert sorted(t.get_text() for t in figure.axes[2].texts) == ["0.40", "0.40", "1.00", "1.00"]
+    changes = pd.DataFrame({"TRT01P": ["control", "control", "massager"], "CHG": [1.0, -2.0, -9.0]})
+    figure = plot_individual_change(changes, ["control", "massager"], "x")
+    heights = [[bar.get_height() for bar in axis.patches] for axis in figure.axes]
+    assert heights == [[1.0, -2.0], [-9.0]]  # sorted from worst to best within each arm

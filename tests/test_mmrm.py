@@ -246,3 +246,17 @@ def test_random_slope_model_recovers_the_simulated_variances():
     assert components["Residual"] == pytest.approx(1.0, rel=0.2)
     week = table.set_index("term").loc["week"]
     assert week.df == np.inf and week.ci_lower < -0.5 < week.ci_upper
+
+
+def test_normalized_residuals_whiten_each_subject():
+    data = complete_trial(n_per_arm=40)
+    fit = fit_mmrm(data, "y ~ arm * visit", subject="id", visit="visit")
+    residuals = fit.residuals()
+    assert np.allclose(residuals["fitted"] + residuals["residual"], data.loc[residuals["row"], "y"])
+    wide = residuals.assign(
+        id=data.loc[residuals["row"], "id"].to_numpy(),
+        visit=data.loc[residuals["row"], "visit"].to_numpy(),
+    )
+    wide = wide.pivot(index="id", columns="visit", values="normalized")
+    # whitened residuals are uncorrelated with unit variance (REML scale: about 1)
+    assert np.allclose(np.cov(wide.to_numpy().T), np.eye(3), atol=0.12)

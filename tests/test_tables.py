@@ -48,3 +48,40 @@ def test_outcome_table_rows(tmp_path):
     with zipfile.ZipFile(paths[3]) as docx:
         assert "massager vs control" in docx.read("word/document.xml").decode()
     assert "<table" in paths[2].read_text() and "| massager vs control" in paths[1].read_text()
+
+
+def test_harms_and_adherence_tables_by_hand():
+    from rlstrial.tables import table_adherence, table_harms
+
+    adsl = pd.DataFrame(
+        {
+            "USUBJID": ["1", "2", "3", "4"],
+            "TRT01P": ["control", "control", "heat", "heat"],
+            "SAFFL": ["Y", "Y", "Y", "N"],
+            "DCSREAS": [None, "Withdrew: adverse event", None, None],
+            "DIARYDY": [28, 20, 28, 0],
+            "ADHPCT": [100.0, 100.0, 50.0, None],
+            "MASSMIN": [0.0, 0.0, 0.0, None],
+            "HEATMIN": [0.0, 0.0, 15.0, None],
+            "PPROTFL": ["Y", "N", "N", "N"],
+        }
+    )
+    adae = pd.DataFrame(
+        {
+            "USUBJID": ["2", "2", "3", "4"],
+            "AESER": ["N", "Y", "N", "N"],
+            "AEREL": ["N", "N", "Y", "Y"],
+            "AESEV": ["MILD", "SEVERE", "MILD", "MILD"],
+        }
+    )
+    labels = {"control": "Control", "heat": "Heat"}
+    harms = table_harms(adae, adsl, ["control", "heat"], labels).set_index("harm")
+    # participant 4 is not in the safety population
+    assert harms.columns.tolist() == ["Control (N = 2)", "Heat (N = 1)"]
+    assert harms.loc["Any adverse event"].tolist() == ["1 (50%)", "1 (100%)"]
+    assert harms.loc["Serious adverse event"].tolist() == ["1 (50%)", "0 (0%)"]
+    assert harms.loc["Device-related adverse event"].tolist() == ["0 (0%)", "1 (100%)"]
+    assert harms.loc["Withdrew because of an adverse event"].tolist() == ["1 (50%)", "0 (0%)"]
+    adherence = table_adherence(adsl, ["control", "heat"], labels).set_index("measure")
+    assert adherence.loc["Diary days, mean (SD)", "Control (n = 2)"] == "24.0 (5.7)"
+    assert adherence.loc["Per-protocol population, n (%)"].tolist() == ["1 (50%)", "0 (0%)"]

@@ -161,6 +161,20 @@ def fit_outcome(
     )
 
 
+def fit_analysis(
+    adqs: pd.DataFrame, adsl: pd.DataFrame, config: dict, paramcd: str, analysis: dict
+) -> tuple[pd.DataFrame, MMRMResult]:
+    """The analysis data and the fitted model of one outcome under one analysis."""
+    plan = config["analysis"]
+    population = analysis.get("population", plan["population"])
+    covariates = analysis.get("covariates", plan["covariates"])
+    data = analysis_data(adqs, adsl, paramcd, population, analysis["baseline"])
+    if data.empty:
+        raise ValueError(f"no analysable {paramcd} records in population {population}")
+    fit = fit_outcome(data, config, analysis["baseline"], covariates, analysis.get("model", "mmrm"))
+    return data, fit
+
+
 def analyse_outcome(
     adqs: pd.DataFrame, adsl: pd.DataFrame, config: dict, paramcd: str, analysis: dict
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -190,14 +204,17 @@ def analyse_outcome(
         The MMRM's fit statistics (structure used, convergence, -2LL, ...), labelled
         with outcome and analysis.
     """
+    data, fit = fit_analysis(adqs, adsl, config, paramcd, analysis)
+    return summarize_analysis(data, fit, config, paramcd, analysis)
+
+
+def summarize_analysis(
+    data: pd.DataFrame, fit: MMRMResult, config: dict, paramcd: str, analysis: dict
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The result table and fit statistics of a fitted analysis (see analyse_outcome)."""
     plan = config["analysis"]
     population = analysis.get("population", plan["population"])
-    covariates = analysis.get("covariates", plan["covariates"])
     baseline = analysis["baseline"]
-    data = analysis_data(adqs, adsl, paramcd, population, baseline)
-    if data.empty:
-        raise ValueError(f"no analysable {paramcd} records in population {population}")
-    fit = fit_outcome(data, config, baseline, covariates, analysis.get("model", "mmrm"))
     arms = [arm["code"] for arm in config["arms"]]
     post = [v["label"] for v in config["visits"] if not v.get("baseline")]
     post = [v for v in post if (data["AVISIT"] == v).any()]
@@ -225,6 +242,32 @@ def analyse_outcome(
     table.insert(0, "outcome", paramcd)
     statistics = fit.fit_statistics.assign(outcome=paramcd, analysis=analysis["name"])
     return table[RESULT_COLUMNS], statistics[["outcome", "analysis", "statistic", "value"]]
+
+
+def model_diagnostics(data: pd.DataFrame, fit: MMRMResult) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Residuals and the estimated within-participant correlation of a fitted analysis.
+
+    Returns
+    -------
+    residuals : DataFrame
+        USUBJID, TRT01P, AVISIT, fitted, residual, normalized (see
+        :meth:`rlstrial.mmrm.MMRMResult.residuals`).
+    correlation : DataFrame
+        The estimated correlation matrix between visits (first covariance group),
+        with a ``visit`` column.
+    """
+    residuals = fit.residuals()
+    residuals = pd.concat(
+        [
+            data.loc[residuals["row"], ["USUBJID", "TRT01P", "AVISIT"]].reset_index(drop=True),
+            residuals.drop(columns="row").reset_index(drop=True),
+        ],
+        axis=1,
+    )
+    sigma = next(iter(fit.covariance_matrix.values()))
+    sd = np.sqrt(np.diag(sigma))
+    correlation = (sigma / np.outer(sd, sd)).rename_axis("visit").reset_index()
+    return residuals, correlation
 
 
 def _adjust(table: pd.DataFrame, multiplicity: dict, fit: MMRMResult, matrix) -> pd.DataFrame:

@@ -140,14 +140,18 @@ def analyse(
     outputs: dict[str, str],
 ) -> pd.DataFrame:
     """Fit one outcome under one analysis of the plan and write its tables."""
-    from rlstrial.analysis import analyse_outcome
+    from rlstrial.analysis import fit_analysis, model_diagnostics, summarize_analysis
 
     analysis = next(a for a in config["analysis"]["analyses"] if a["name"] == analysis_name)
     adqs, adsl = pd.read_parquet(adqs_path), pd.read_parquet(adsl_path)
-    results, statistics = analyse_outcome(adqs, adsl, config, outcome, analysis)
+    data, fit = fit_analysis(adqs, adsl, config, outcome, analysis)
+    results, statistics = summarize_analysis(data, fit, config, outcome, analysis)
     write_table(results, outputs["csv"])
     write_table(results, outputs["parquet"])
     write_table(statistics.astype({"value": str}), outputs["fit"])
+    residuals, correlation = model_diagnostics(data, fit)
+    write_table(residuals, outputs["residuals"])
+    write_table(correlation, outputs["correlation"])
     log.info("%s %s: %d rows", outcome, analysis_name, len(results))
     return results
 
@@ -263,22 +267,54 @@ def figure_consort(
     figures.save_figure(figures.draw_consort(counts, arms), stem)
 
 
+def figure_diagnostics(
+    residuals_path: str | Path, correlation_path: str | Path, stem: str | Path, title: str
+) -> None:
+    """Model diagnostics of one analysis, from the residuals the analysis wrote."""
+    from rlstrial import figures
+
+    residuals, correlation = pd.read_parquet(residuals_path), pd.read_csv(correlation_path)
+    figures.save_figure(figures.plot_diagnostics(residuals, correlation, title), stem)
+
+
+def figure_individual_change(
+    adqs_path: str | Path, adsl_path: str | Path, config: dict, stem: str | Path
+) -> None:
+    """Waterfall of individual changes of the primary outcome at the primary visit."""
+    from rlstrial import figures
+    from rlstrial.effects import primary_visit_changes
+
+    adqs, adsl = pd.read_parquet(adqs_path), pd.read_parquet(adsl_path)
+    arms = [arm["code"] for arm in config["arms"]]
+    changes = primary_visit_changes(adqs, adsl, config)
+    title = f"{config['analysis']['primary']['outcome']}: change at the primary visit"
+    figures.save_figure(figures.plot_individual_change(changes, arms, title), stem)
+
+
 def publication_tables(
     adsl_path: str | Path,
     adqs_path: str | Path,
+    adae_path: str | Path,
     result_paths: list[str],
     config: dict,
     folder: str | Path,
 ) -> None:
-    """Baseline characteristics and one outcome table per outcome, in every format."""
+    """Baseline characteristics, harms, adherence and one outcome table per outcome,
+    in every format."""
     from rlstrial import tables
 
-    adsl, adqs = pd.read_parquet(adsl_path), pd.read_parquet(adqs_path)
+    adsl, adqs, adae = (pd.read_parquet(p) for p in (adsl_path, adqs_path, adae_path))
     arms = [arm["code"] for arm in config["arms"]]
     labels = {arm["code"]: arm["label"] for arm in config["arms"]}
     folder = Path(folder)
     tables.write_table_formats(
         tables.table_baseline(adsl, arms, labels), folder / "baseline", "Baseline characteristics"
+    )
+    tables.write_table_formats(
+        tables.table_harms(adae, adsl, arms, labels), folder / "harms", "Harms (safety population)"
+    )
+    tables.write_table_formats(
+        tables.table_adherence(adsl, arms, labels), folder / "adherence", "Adherence by arm"
     )
     for path in result_paths:
         results = pd.read_parquet(path)

@@ -156,3 +156,61 @@ def _fix_zip_timestamps(path: Path) -> None:
             info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
             info.compress_type = zipfile.ZIP_DEFLATED
             target.writestr(info, data)
+
+
+def table_harms(
+    adae: pd.DataFrame, adsl: pd.DataFrame, arms: list[str], labels: dict
+) -> pd.DataFrame:
+    """Participants with adverse events by arm (safety population), with denominators.
+
+    Rows: any adverse event, serious, device-related, severe, and withdrawal due to an
+    adverse event; each n (%) of the arm's safety population.
+    """
+    safety = adsl[adsl["SAFFL"] == "Y"]
+    table = {
+        "harm": [
+            "Any adverse event",
+            "Serious adverse event",
+            "Device-related adverse event",
+            "Severe adverse event",
+            "Withdrew because of an adverse event",
+        ]
+    }
+    for arm in arms:
+        members = safety[safety["TRT01P"] == arm]["USUBJID"]
+        events = adae[adae["USUBJID"].isin(members)]
+        withdrew = adsl[
+            adsl["USUBJID"].isin(members) & adsl["DCSREAS"].eq("Withdrew: adverse event")
+        ]
+        counts = [
+            events["USUBJID"].nunique(),
+            events.loc[events["AESER"] == "Y", "USUBJID"].nunique(),
+            events.loc[events["AEREL"] == "Y", "USUBJID"].nunique(),
+            events.loc[events["AESEV"] == "SEVERE", "USUBJID"].nunique(),
+            len(withdrew),
+        ]
+        table[f"{labels[arm]} (N = {len(members)})"] = [_n_percent(c, len(members)) for c in counts]
+    return pd.DataFrame(table)
+
+
+def table_adherence(adsl: pd.DataFrame, arms: list[str], labels: dict) -> pd.DataFrame:
+    """Adherence by arm: diary days, adherent days (%), minutes of use, per protocol."""
+    rows = {
+        "measure": [
+            "Diary days, mean (SD)",
+            "Adherent days, % of diary days, mean (SD)",
+            "Massager minutes per day, mean (SD)",
+            "Heat minutes per day, mean (SD)",
+            "Per-protocol population, n (%)",
+        ]
+    }
+    for arm in arms:
+        group = adsl[adsl["TRT01P"] == arm]
+        rows[f"{labels[arm]} (n = {len(group)})"] = [
+            _mean_sd(group["DIARYDY"].astype(float)),
+            _mean_sd(group["ADHPCT"]),
+            _mean_sd(group["MASSMIN"]),
+            _mean_sd(group["HEATMIN"]),
+            _n_percent(int((group["PPROTFL"] == "Y").sum()), len(group)),
+        ]
+    return pd.DataFrame(rows)

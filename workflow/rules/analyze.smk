@@ -19,6 +19,8 @@ rule analyze:
         csv=f"{MODELS}/{{outcome}}_{{analysis}}.csv",
         parquet=f"{MODELS}/{{outcome}}_{{analysis}}.parquet",
         fit=f"{MODELS}/{{outcome}}_{{analysis}}_fit.csv",
+        residuals=f"{MODELS}/{{outcome}}_{{analysis}}_residuals.parquet",
+        correlation=f"{MODELS}/{{outcome}}_{{analysis}}_correlation.csv",
     log:
         f"{LOGS}/analyze_{{outcome}}_{{analysis}}.log",
     benchmark:

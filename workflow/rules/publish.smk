@@ -59,14 +59,41 @@ rule figure_consort:
         "../scripts/figure_consort.py"
 
 
+rule figure_diagnostics:
+    """Residuals vs fitted, normal QQ and the correlation heat map of one analysis."""
+    input:
+        residuals=f"{MODELS}/{{outcome}}_{{analysis}}_residuals.parquet",
+        correlation=f"{MODELS}/{{outcome}}_{{analysis}}_correlation.csv",
+    output:
+        expand(f"{FIGURES}/diagnostics_{{{{outcome}}}}_{{{{analysis}}}}.{{ext}}", ext=FIGURE_FORMATS),
+    log:
+        f"{LOGS}/figure_diagnostics_{{outcome}}_{{analysis}}.log",
+    script:
+        "../scripts/figure_diagnostics.py"
+
+
+rule figure_individual_change:
+    """Waterfall of individual changes, primary outcome at the primary visit."""
+    input:
+        adqs=rules.derive.output.adqs_parquet,
+        adsl=rules.derive.output.adsl_parquet,
+    output:
+        expand(f"{FIGURES}/individual_change.{{ext}}", ext=FIGURE_FORMATS),
+    log:
+        f"{LOGS}/figure_individual_change.log",
+    script:
+        "../scripts/figure_individual_change.py"
+
+
 rule publication_tables:
     """Baseline characteristics and outcome tables (CSV, Markdown, HTML, DOCX)."""
     input:
         adsl=rules.derive.output.adsl_parquet,
         adqs=rules.derive.output.adqs_parquet,
+        adae=rules.derive.output.adae_parquet,
         results=expand(f"{MODELS}/{{outcome}}_{FIRST_ANALYSIS}.parquet", outcome=OUTCOMES),
     output:
-        expand(f"{TABLES}/baseline.{{ext}}", ext=TABLE_FORMATS),
+        expand(f"{TABLES}/{{name}}.{{ext}}", name=["baseline", "harms", "adherence"], ext=TABLE_FORMATS),
         expand(f"{TABLES}/outcome_{{outcome}}.{{ext}}", outcome=OUTCOMES, ext=TABLE_FORMATS),
     log:
         f"{LOGS}/publication_tables.log",
@@ -79,5 +106,7 @@ PUBLICATION_OUTPUTS = [
     f"{FIGURES}/forest.png",
     f"{FIGURES}/interaction.png",
     f"{FIGURES}/consort.png",
+    f"{FIGURES}/individual_change.png",
+    f"{FIGURES}/diagnostics_{PRIMARY}_{FIRST_ANALYSIS}.png",
     f"{TABLES}/baseline.csv",
 ]

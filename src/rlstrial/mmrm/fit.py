@@ -381,6 +381,33 @@ class MMRMResult:
         }
         return pd.DataFrame({"statistic": list(rows), "value": list(rows.values())})
 
+    def residuals(self) -> pd.DataFrame:
+        """Marginal residuals of the rows used: row (index in the input data), fitted,
+        residual, and the normalized residual (each subject's residuals multiplied by
+        the inverse Cholesky factor of its covariance: independent N(0, 1) under the
+        model)."""
+        design = self.design
+        fitted = design.x @ self.beta
+        residual = design.y - fitted
+        normalized = np.empty_like(residual)
+        sigmas = self.likelihood.sigmas(self.theta)
+        order = np.lexsort((design.visit_index, design.subject_index))
+        boundaries = np.flatnonzero(np.diff(design.subject_index[order])) + 1
+        for rows in np.split(order, boundaries):
+            visits = design.visit_index[rows]
+            sigma = sigmas[design.group_index[rows[0]]][np.ix_(visits, visits)]
+            sigma = sigma / np.sqrt(np.outer(design.weights[rows], design.weights[rows]))
+            lower = np.linalg.cholesky(sigma)
+            normalized[rows] = np.linalg.solve(lower, residual[rows])
+        return pd.DataFrame(
+            {
+                "row": design.data.index,
+                "fitted": fitted,
+                "residual": residual,
+                "normalized": normalized,
+            }
+        )
+
     # --- inference --------------------------------------------------------------------
 
     def _jacobian(self) -> np.ndarray:
