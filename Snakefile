@@ -16,6 +16,7 @@ include: "workflow/rules/score.smk"
 include: "workflow/rules/derive.smk"
 include: "workflow/rules/analyze.smk"
 include: "workflow/rules/publish.smk"
+include: "workflow/rules/report.smk"
 
 
 rule all:
@@ -29,4 +30,5 @@ rule all:
         ),
         MODEL_OUTPUTS,
         PUBLICATION_OUTPUTS,
+        rules.report.output.report,
     default_target: True

@@ -3,6 +3,8 @@ bad raw data stopping the run before anything is written to data/processed."""
 
 from __future__ import annotations
 
+import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -274,3 +276,46 @@ def test_snakemake_lint_is_clean():
     }
     assert lints <= WAIVED_LINTS, output
     assert "Traceback" not in output
+
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@pytest.mark.skipif(
+    CHROMIUM is None, reason="no Chromium on this machine (Debian package chromium)"
+)
+def test_report_renders_in_a_browser(two_runs, tmp_path):
+    """Headless Chromium opens the report: no console message, every figure displayed;
+    a screenshot is kept beside the report."""
+    results = two_runs[0] / "results"
+    page = (results / "report.html").resolve().as_uri()
+    flags = [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        f"--user-data-dir={tmp_path / 'profile'}",
+        "--enable-logging=stderr",
+        "--v=0",
+        "--virtual-time-budget=10000",
+    ]
+    dom = subprocess.run(
+        [CHROMIUM, *flags, "--dump-dom", page], capture_output=True, text=True, timeout=120
+    )
+    console = [line for line in dom.stderr.splitlines() if ":CONSOLE" in line]
+    assert console == []
+    shown = re.search(r'data-figures="(\d+)/(\d+)"', dom.stdout)
+    assert shown is not None, "the page's load handler did not run"
+    assert shown.group(1) == shown.group(2) and int(shown.group(2)) >= 5
+    screenshot = results / "report_screenshot.png"
+    subprocess.run(
+        [CHROMIUM, *flags, "--window-size=1280,2400", f"--screenshot={screenshot}", page],
+        capture_output=True,
+        timeout=120,
+        check=False,
+    )
+    assert screenshot.stat().st_size > 10_000

@@ -323,3 +323,39 @@ def publication_tables(
         tables.write_table_formats(
             table, folder / f"outcome_{outcome}", f"{outcome}: results by visit"
         )
+
+
+def report(
+    config: dict, inputs: dict, figures: list[str], tables: list[str], path: str | Path
+) -> None:
+    """Write the self-contained HTML report."""
+    from rlstrial.report import build_report, git_commit
+
+    captions = {
+        "consort": "Participant flow (CONSORT), drawn from the data.",
+        "forest": "Contrasts at the primary visit across outcomes (estimate, 95% CI).",
+        "interaction": "Massager x heat: LS-means at the primary visit (95% CI).",
+        "individual_change": "Individual change of the primary outcome at the primary visit.",
+    }
+    pairs = []
+    for figure in figures:
+        stem = Path(figure).stem
+        if stem.startswith("trajectories_"):
+            caption = (
+                f"{stem.removeprefix('trajectories_')}: LS-mean change by arm and visit (95% CI)."
+            )
+        elif stem.startswith("diagnostics_"):
+            caption = f"Model diagnostics ({stem.removeprefix('diagnostics_')})."
+        else:
+            caption = captions.get(stem, stem)
+        pairs.append((figure, caption))
+    text = build_report(
+        config,
+        inputs["estimand"],
+        inputs["validation"],
+        inputs["manifest"],
+        pairs,
+        tables,
+        git_commit(Path(__file__).parent),
+    )
+    Path(path).write_text(text, encoding="utf-8")

@@ -101,12 +101,12 @@ rule publication_tables:
         "../scripts/publication_tables.py"
 
 
-PUBLICATION_OUTPUTS = [
+REPORT_FIGURES = [
+    f"{FIGURES}/consort.png",
     *expand(f"{FIGURES}/trajectories_{{outcome}}.png", outcome=OUTCOMES),
     f"{FIGURES}/forest.png",
     f"{FIGURES}/interaction.png",
-    f"{FIGURES}/consort.png",
     f"{FIGURES}/individual_change.png",
     f"{FIGURES}/diagnostics_{PRIMARY}_{FIRST_ANALYSIS}.png",
-    f"{TABLES}/baseline.csv",
 ]
+PUBLICATION_OUTPUTS = [*REPORT_FIGURES, f"{TABLES}/baseline.csv"]

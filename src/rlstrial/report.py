@@ -1,0 +1,147 @@
+"""One self-contained HTML report: estimand, tables, figures, validation, provenance.
+
+Everything is embedded (figures as PNG data URIs, tables as HTML), nothing is
+fetched, and nothing varies between runs (no timestamps), so the same inputs give
+the same file. A small inline script marks the page with how many figures loaded,
+which the browser test reads.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import html
+import subprocess
+from importlib import metadata
+from pathlib import Path
+
+import yaml
+
+PACKAGES = (
+    "rlstrial",
+    "numpy",
+    "pandas",
+    "scipy",
+    "statsmodels",
+    "pingouin",
+    "matplotlib",
+    "snakemake",
+    "pandera",
+    "pyarrow",
+)
+
+CHECK_FIGURES = """
+<script>
+window.addEventListener("load", function () {
+  var images = Array.prototype.slice.call(document.querySelectorAll("img"));
+  var shown = images.filter(function (image) { return image.complete && image.naturalWidth > 0; });
+  document.body.setAttribute("data-figures", shown.length + "/" + images.length);
+});
+</script>
+"""
+
+STYLE = """
+body { font-family: sans-serif; max-width: 1100px; margin: 2em auto; color: #222; }
+table { border-collapse: collapse; font-size: 0.8em; margin: 0.5em 0 1.5em; }
+td, th { border-bottom: 1px solid #ddd; padding: 2px 8px; text-align: left; }
+figure { margin: 1em 0 2em; } figure img { max-width: 100%; }
+figcaption { font-size: 0.85em; color: #444; } code, pre { font-size: 0.8em; }
+.synthetic { background: #fff3cd; padding: 0.5em 1em; }
+"""
+
+
+def git_commit(folder: str | Path = ".") -> str:
+    """The commit of the working tree, or "unknown" outside a git repository."""
+    try:
+        out = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=folder, capture_output=True, text=True, check=True
+        )
+        return out.stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+
+
+def versions() -> dict[str, str]:
+    """Installed versions of the packages the results depend on."""
+    out = {}
+    for name in PACKAGES:
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            out[name] = "not installed"
+    return out
+
+
+def _figure(path: Path, caption: str) -> str:
+    data = base64.b64encode(path.read_bytes()).decode("ascii")
+    return (
+        f'<figure><img alt="{html.escape(caption)}" src="data:image/png;base64,{data}">'
+        f"<figcaption>{html.escape(caption)}</figcaption></figure>"
+    )
+
+
+def build_report(
+    config: dict,
+    estimand_path: str | Path,
+    validation_summary_path: str | Path,
+    manifest_path: str | Path,
+    figures: list[tuple[str | Path, str]],
+    tables: list[str | Path],
+    commit: str,
+) -> str:
+    """The report as one HTML string.
+
+    Parameters
+    ----------
+    config
+        The configuration (written into the provenance section, with its SHA-256).
+    estimand_path, validation_summary_path, manifest_path
+        The estimand YAML, the validation summary (Markdown) and the raw SHA-256 manifest.
+    figures
+        (PNG path, caption) pairs, in order.
+    tables
+        HTML table fragments written by :func:`rlstrial.tables.write_table_formats`.
+    commit
+        The git commit of the code that produced the results.
+    """
+    import pandas as pd
+
+    estimand = yaml.safe_load(Path(estimand_path).read_text(encoding="utf-8"))
+    config_text = yaml.safe_dump(config, sort_keys=True)
+    manifest = pd.read_csv(manifest_path)
+    parts = [
+        "<!DOCTYPE html>",
+        '<html lang="en"><head><meta charset="utf-8">',
+        f"<title>{html.escape(config['trial']['name'])}</title>",
+        f"<style>{STYLE}</style>{CHECK_FIGURES}</head><body>",
+        f"<h1>{html.escape(config['trial']['name'])}</h1>",
+    ]
+    if config["trial"].get("synthetic"):
+        parts.append('<p class="synthetic">All data in this report are synthetic.</p>')
+    parts.append("<h2>Estimand</h2><ul>")
+    for key, value in estimand["estimand"].items():
+        if isinstance(value, list):
+            value = "; ".join(f"{v['event']}: {v['strategy']}" for v in value)
+        parts.append(f"<li><b>{html.escape(key)}</b>: {html.escape(str(value))}</li>")
+    parts.append("</ul>")
+    parts.append("<h2>Tables</h2>")
+    parts += [Path(t).read_text(encoding="utf-8") for t in tables]
+    parts.append("<h2>Figures</h2>")
+    parts += [_figure(Path(path), caption) for path, caption in figures]
+    parts.append("<h2>Raw data validation</h2>")
+    parts.append(
+        f"<pre>{html.escape(Path(validation_summary_path).read_text(encoding='utf-8'))}</pre>"
+    )
+    parts.append("<h2>Provenance</h2>")
+    parts.append(f"<p>Code: git commit <code>{html.escape(commit)}</code>.</p>")
+    parts.append(manifest.to_html(index=False, border=0))
+    version_table = pd.DataFrame(versions().items(), columns=["package", "version"])
+    parts.append(version_table.to_html(index=False, border=0))
+    seed = config.get("simulation", {}).get("seed")
+    if seed is not None:
+        parts.append(f"<p>Simulator seed: {seed}.</p>")
+    digest = hashlib.sha256(config_text.encode("utf-8")).hexdigest()
+    parts.append(f"<p>Configuration (SHA-256 <code>{digest}</code>):</p>")
+    parts.append(f"<pre>{html.escape(config_text)}</pre>")
+    parts.append("</body></html>")
+    return "\n".join(parts) + "\n"

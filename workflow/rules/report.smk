@@ -1,0 +1,17 @@
+rule report:
+    """One self-contained HTML report: estimand, tables, figures, validation, provenance."""
+    input:
+        estimand=f"{MODELS}/estimand.yaml",
+        validation=rules.validate.output.summary,
+        manifest=rules.ingest.output.manifest,
+        figures=REPORT_FIGURES,
+        tables=expand(
+            f"{TABLES}/{{name}}.html",
+            name=["baseline", "harms", "adherence", *(f"outcome_{o}" for o in OUTCOMES)],
+        ),
+    output:
+        report=f"{RESULTS}/report.html",
+    log:
+        f"{LOGS}/report.log",
+    script:
+        "../scripts/report.py"
