@@ -319,3 +319,23 @@ def test_report_renders_in_a_browser(two_runs, tmp_path):
         check=False,
     )
     assert screenshot.stat().st_size > 10_000
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in (ROOT / "notebooks").glob("*.ipynb")))
+def test_notebook_runs_top_to_bottom(two_runs, name, monkeypatch):
+    import nbformat
+    from nbclient import NotebookClient
+
+    notebook = nbformat.read(ROOT / "notebooks" / name, as_version=4)
+    assert all(not cell.get("outputs") for cell in notebook.cells if cell.cell_type == "code"), (
+        "notebooks are committed without outputs"
+    )
+    monkeypatch.setenv("RLSTRIAL_PROCESSED", str(two_runs[0] / "processed"))
+    monkeypatch.setenv("RLSTRIAL_RESULTS", str(two_runs[0] / "results"))
+    monkeypatch.setenv("MPLBACKEND", "Agg")
+    NotebookClient(
+        notebook,
+        timeout=300,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(ROOT / "notebooks")}},
+    ).execute()
