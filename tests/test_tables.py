@@ -85,3 +85,54 @@ def test_harms_and_adherence_tables_by_hand():
     adherence = table_adherence(adsl, ["control", "heat"], labels).set_index("measure")
     assert adherence.loc["Diary days, mean (SD)", "Control (n = 2)"] == "24.0 (5.7)"
     assert adherence.loc["Per-protocol population, n (%)"].tolist() == ["1 (50%)", "0 (0%)"]
+
+
+def test_participant_flow_by_hand():
+    from rlstrial.tables import table_participant_flow
+
+    counts = pd.DataFrame(
+        {
+            "box": [
+                "assessed",
+                "excluded",
+                "randomized",
+                "allocated",
+                "discontinued",
+                "allocated",
+                "discontinued",
+            ],
+            "arm": ["", "", "", "control", "control", "heat", "heat"],
+            "n": [5, 2, 3, 2, 1, 1, 0],
+            "detail": [""] * 7,
+        }
+    )
+    adsl = pd.DataFrame(
+        {
+            "USUBJID": ["1", "2", "3"],
+            "TRT01P": ["control", "control", "heat"],
+            "SAFFL": ["Y", "Y", "Y"],
+            "ITTFL": ["Y", "Y", "Y"],
+            "EOSSTT": ["COMPLETED", "DISCONTINUED", "COMPLETED"],
+            "DCSREAS": [None, "Lost to follow-up", None],
+        }
+    )
+    adqs = pd.DataFrame(
+        {
+            "USUBJID": ["1", "3", "1"],
+            "TRT01P": ["control", "heat", "control"],
+            "PARAMCD": ["X", "X", "X"],
+            "AVISIT": ["Week 4", "Week 4", "Baseline"],
+            "AVISITN": [4, 4, 0],
+            "ABLFL": ["", "", "Y"],
+            "ANL01FL": ["Y", "Y", "Y"],
+        }
+    )
+    flow = table_participant_flow(
+        counts, adqs, adsl, ["control", "heat"], {"control": "C", "heat": "H"}
+    )
+    rows = flow.set_index("stage")
+    assert rows.loc["Screened", "Total"] == "5" and rows.loc["Not randomized", "Total"] == "2"
+    assert rows.loc["Randomized", ["C", "H", "Total"]].tolist() == ["2", "1", "3"]
+    assert rows.loc["Discontinued", ["C", "H"]].tolist() == ["1", "0"]
+    assert rows.loc["  Lost to follow-up", "C"] == "1"
+    assert rows.loc["Analysed: X, Week 4", ["C", "H", "Total"]].tolist() == ["1", "1", "2"]

@@ -316,6 +316,10 @@ def publication_tables(
     tables.write_table_formats(
         tables.table_adherence(adsl, arms, labels), folder / "adherence", "Adherence by arm"
     )
+    counts = pd.read_csv(folder / "consort_counts.csv", keep_default_na=False)
+    population = config["analysis"]["population"]
+    flow = tables.table_participant_flow(counts, adqs, adsl, arms, labels, population)
+    tables.write_table_formats(flow, folder / "participant_flow", "Participant flow by arm")
     for path in result_paths:
         results = pd.read_parquet(path)
         outcome = results["outcome"].iloc[0]

@@ -214,3 +214,79 @@ def table_adherence(adsl: pd.DataFrame, arms: list[str], labels: dict) -> pd.Dat
             _n_percent(int((group["PPROTFL"] == "Y").sum()), len(group)),
         ]
     return pd.DataFrame(rows)
+
+
+def table_participant_flow(
+    counts: pd.DataFrame,
+    adqs: pd.DataFrame,
+    adsl: pd.DataFrame,
+    arms: list[str],
+    labels: dict,
+    population: str = "ITTFL",
+) -> pd.DataFrame:
+    """Participant flow by arm: screened, excluded, randomized, received the allocated
+    intervention, discontinued (with reasons), and analysed for each outcome and visit.
+
+    ``counts`` is :func:`rlstrial.figures.consort_counts`' table.
+    """
+    top = counts[counts["arm"] == ""].set_index("box")
+    columns = [f"{labels[arm]}" for arm in arms]
+    rows = [
+        {"stage": "Screened", **dict.fromkeys(columns, ""), "Total": str(top.loc["assessed", "n"])},
+        {
+            "stage": "Not randomized",
+            **dict.fromkeys(columns, ""),
+            "Total": str(top.loc["excluded", "n"]),
+        },
+    ]
+    per_arm = counts[counts["arm"] != ""].set_index(["box", "arm"])
+    for box, label in (("allocated", "Randomized"), ("discontinued", "Discontinued")):
+        values = {labels[arm]: int(per_arm.loc[(box, arm), "n"]) for arm in arms}
+        rows.append(
+            {
+                "stage": label,
+                **{k: str(v) for k, v in values.items()},
+                "Total": str(sum(values.values())),
+            }
+        )
+    received = {
+        labels[arm]: int(((adsl["TRT01P"] == arm) & (adsl["SAFFL"] == "Y")).sum()) for arm in arms
+    }
+    rows.insert(
+        3,
+        {
+            "stage": "Received allocated intervention",
+            **{k: str(v) for k, v in received.items()},
+            "Total": str(sum(received.values())),
+        },
+    )
+    reasons = adsl.loc[adsl["EOSSTT"] != "COMPLETED", "DCSREAS"].dropna().unique()
+    for reason in sorted(reasons):
+        values = {
+            labels[arm]: int(((adsl["TRT01P"] == arm) & (adsl["DCSREAS"] == reason)).sum())
+            for arm in arms
+        }
+        rows.append(
+            {
+                "stage": f"  {reason}",
+                **{k: str(v) for k, v in values.items()},
+                "Total": str(sum(values.values())),
+            }
+        )
+    members = set(adsl.loc[adsl[population] == "Y", "USUBJID"])
+    analysed = adqs[
+        (adqs["ANL01FL"] == "Y") & (adqs["ABLFL"] != "Y") & adqs["USUBJID"].isin(members)
+    ]
+    order = {code: k for k, code in enumerate(pd.unique(adqs["PARAMCD"]))}
+    analysed = analysed.assign(_order=analysed["PARAMCD"].map(order))
+    analysed = analysed.sort_values(["_order", "AVISITN"], kind="stable")
+    for (paramcd, visit), group in analysed.groupby(["PARAMCD", "AVISIT"], sort=False):
+        values = {labels[arm]: int((group["TRT01P"] == arm).sum()) for arm in arms}
+        rows.append(
+            {
+                "stage": f"Analysed: {paramcd}, {visit}",
+                **{k: str(v) for k, v in values.items()},
+                "Total": str(sum(values.values())),
+            }
+        )
+    return pd.DataFrame(rows, columns=["stage", *columns, "Total"])

@@ -91,9 +91,14 @@ rule publication_tables:
         adsl=rules.derive.output.adsl_parquet,
         adqs=rules.derive.output.adqs_parquet,
         adae=rules.derive.output.adae_parquet,
+        consort=rules.figure_consort.output.counts,
         results=expand(f"{MODELS}/{{outcome}}_{FIRST_ANALYSIS}.parquet", outcome=OUTCOMES),
     output:
-        expand(f"{TABLES}/{{name}}.{{ext}}", name=["baseline", "harms", "adherence"], ext=TABLE_FORMATS),
+        expand(
+            f"{TABLES}/{{name}}.{{ext}}",
+            name=["baseline", "harms", "adherence", "participant_flow"],
+            ext=TABLE_FORMATS,
+        ),
         expand(f"{TABLES}/outcome_{{outcome}}.{{ext}}", outcome=OUTCOMES, ext=TABLE_FORMATS),
     log:
         f"{LOGS}/publication_tables.log",

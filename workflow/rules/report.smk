@@ -7,7 +7,13 @@ rule report:
         figures=REPORT_FIGURES,
         tables=expand(
             f"{TABLES}/{{name}}.html",
-            name=["baseline", "harms", "adherence", *(f"outcome_{o}" for o in OUTCOMES)],
+            name=[
+                "participant_flow",
+                "baseline",
+                "harms",
+                "adherence",
+                *(f"outcome_{o}" for o in OUTCOMES),
+            ],
         ),
     output:
         report=f"{RESULTS}/report.html",
