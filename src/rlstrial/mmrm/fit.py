@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -219,13 +219,12 @@ def fit_mmrm(
         if name not in STRUCTURES:
             raise ValueError(f"unknown covariance structure {name!r}; choose from {STRUCTURES}")
     design = prepare(data, formula, subject, visit, group, weights, reference, visit_levels)
-    y_center = design.y
     ols, *_ = np.linalg.lstsq(design.x, design.y, rcond=None)
     residual = design.y - design.x @ ols
     pats = patterns(design, residual)  # centred outcome: better numerics, same model
     attempts: list[Attempt] = []
     if covariance_parameters is not None:
-        return _fixed(design, pats, covariance, method, covariance_parameters, ols, y_center)
+        return _fixed(design, pats, covariance, method, covariance_parameters, ols)
     for name in chain:
         try:
             likelihood, theta, evaluation, hessian, iterations = _fit_structure(
@@ -235,18 +234,7 @@ def fit_mmrm(
             attempts.append(Attempt(name, False, str(error) or type(error).__name__))
             continue
         attempts.append(Attempt(name, True, "converged", iterations))
-        return MMRMResult(
-            design=design,
-            likelihood=likelihood,
-            theta=theta,
-            beta=evaluation.beta + ols,
-            vcov=evaluation.covariance,
-            hessian=hessian,
-            value=evaluation.value,
-            method=method,
-            attempts=attempts,
-            y_center=y_center,
-        )
+        return _result(design, likelihood, theta, evaluation, hessian, method, attempts, ols)
     details = "; ".join(f"{a.structure}: {a.message}" for a in attempts)
     raise MMRMConvergenceError(
         f"no covariance structure converged ({details}). Try a simpler structure, check"
@@ -254,7 +242,7 @@ def fit_mmrm(
     )
 
 
-def _fixed(design, pats, name, method, parameters, ols, y_center) -> MMRMResult:
+def _fixed(design, pats, name, method, parameters, ols) -> MMRMResult:
     structure = Structure(name, len(design.visits))
     groups = parameters if isinstance(parameters, list) else [parameters]
     if len(groups) != len(design.groups):
@@ -262,17 +250,24 @@ def _fixed(design, pats, name, method, parameters, ols, y_center) -> MMRMResult:
     theta = np.concatenate([structure.theta_from_parameters(g) for g in groups])
     likelihood = Likelihood(pats, structure, len(design.groups), method == "reml", len(design.y))
     evaluation = likelihood.evaluate(theta)
+    attempts = [Attempt(name, True, "covariance parameters fixed, not estimated")]
+    hessian = likelihood.hessian(theta)
+    return _result(design, likelihood, theta, evaluation, hessian, method, attempts, ols)
+
+
+def _result(design, likelihood, theta, evaluation, hessian, method, attempts, ols) -> MMRMResult:
+    """The result at theta; the fit used the outcome centred on its OLS fit, so the
+    OLS coefficients are added back."""
     return MMRMResult(
         design=design,
         likelihood=likelihood,
         theta=theta,
         beta=evaluation.beta + ols,
         vcov=evaluation.covariance,
-        hessian=likelihood.hessian(theta),
+        hessian=hessian,
         value=evaluation.value,
         method=method,
-        attempts=[Attempt(name, True, "covariance parameters fixed, not estimated")],
-        y_center=y_center,
+        attempts=attempts,
     )
 
 
@@ -289,7 +284,6 @@ class MMRMResult:
     value: float
     method: str
     attempts: list[Attempt]
-    y_center: np.ndarray = field(repr=False)
 
     @property
     def structure(self) -> str:
