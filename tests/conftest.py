@@ -5,6 +5,8 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
 import pytest
 
 from rlstrial.config import load_config
@@ -146,3 +148,43 @@ def small_trial(tmp_path_factory) -> tuple[Path, dict]:
 def park_raw_copy(tmp_path) -> Path:
     """A writable copy of the Park replica's raw folder."""
     return Path(shutil.copytree(ROOT / "data" / "park2020" / "raw", tmp_path / "raw"))
+
+
+def primary_visit_trial(
+    changes: dict[str, list], strata: dict[str, list] | None = None, baseline=None
+):
+    """adqs/adsl of the IRLS total: baseline 20 (or given per arm) and a week-4 value of
+    baseline + change for each given change (None: no week-4 value)."""
+    rows, subjects = [], []
+    for arm, values in changes.items():
+        for k, value in enumerate(values):
+            uid = f"{arm}{k}"
+            base = 20.0 if baseline is None else baseline[arm][k]
+            stratum = strata[arm][k] if strata else "all"
+            subjects.append({"USUBJID": uid, "TRT01P": arm, "ITTFL": "Y", "STRATUM": stratum})
+            rows.append(
+                {
+                    "USUBJID": uid,
+                    "TRT01P": arm,
+                    "PARAMCD": "IRLSTOT",
+                    "AVISIT": "Baseline",
+                    "ABLFL": "Y",
+                    "ANL01FL": "Y",
+                    "AVAL": base,
+                    "CHG": np.nan,
+                }
+            )
+            if value is not None:
+                rows.append(
+                    {
+                        "USUBJID": uid,
+                        "TRT01P": arm,
+                        "PARAMCD": "IRLSTOT",
+                        "AVISIT": "Week 4",
+                        "ABLFL": "",
+                        "ANL01FL": "Y",
+                        "AVAL": base + value,
+                        "CHG": value,
+                    }
+                )
+    return pd.DataFrame(rows), pd.DataFrame(subjects)

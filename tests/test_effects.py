@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 import pytest
+from conftest import primary_visit_trial
 
 from rlstrial.effects import completers_anova, hedges_g, rank_test, responders
 
@@ -22,37 +22,7 @@ def plan_config(default_config, **responder):
 
 def week4_changes(changes: dict[str, list[float | None]]) -> tuple[pd.DataFrame, pd.DataFrame]:
     """adqs/adsl with the given week-4 IRLS changes (None: no week-4 value)."""
-    rows, subjects = [], []
-    for arm, values in changes.items():
-        for k, value in enumerate(values):
-            uid = f"{arm}{k}"
-            subjects.append({"USUBJID": uid, "TRT01P": arm, "ITTFL": "Y"})
-            rows.append(
-                {
-                    "USUBJID": uid,
-                    "TRT01P": arm,
-                    "PARAMCD": "IRLSTOT",
-                    "AVISIT": "Baseline",
-                    "ABLFL": "Y",
-                    "ANL01FL": "Y",
-                    "AVAL": 25.0,
-                    "CHG": np.nan,
-                }
-            )
-            if value is not None:
-                rows.append(
-                    {
-                        "USUBJID": uid,
-                        "TRT01P": arm,
-                        "PARAMCD": "IRLSTOT",
-                        "AVISIT": "Week 4",
-                        "ABLFL": "",
-                        "ANL01FL": "Y",
-                        "AVAL": 25.0 + value,
-                        "CHG": value,
-                    }
-                )
-    return pd.DataFrame(rows), pd.DataFrame(subjects)
+    return primary_visit_trial(changes)
 
 
 def test_hedges_g_by_hand(default_config):

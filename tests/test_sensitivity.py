@@ -6,45 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 import statsmodels.formula.api as smf
+from conftest import primary_visit_trial as trial
 
 from rlstrial.sensitivity import multiple_imputation, rerandomization_test
-
-
-def trial(changes: dict[str, list], strata: dict[str, list] | None = None, baseline=None):
-    """adqs/adsl: baseline 20 (or given) and week-4 values 20 + change (None: missing)."""
-    rows, subjects = [], []
-    for arm, values in changes.items():
-        for k, value in enumerate(values):
-            uid = f"{arm}{k}"
-            base = 20.0 if baseline is None else baseline[arm][k]
-            stratum = strata[arm][k] if strata else "all"
-            subjects.append({"USUBJID": uid, "TRT01P": arm, "ITTFL": "Y", "STRATUM": stratum})
-            rows.append(
-                {
-                    "USUBJID": uid,
-                    "TRT01P": arm,
-                    "PARAMCD": "IRLSTOT",
-                    "AVISIT": "Baseline",
-                    "ABLFL": "Y",
-                    "ANL01FL": "Y",
-                    "AVAL": base,
-                    "CHG": np.nan,
-                }
-            )
-            if value is not None:
-                rows.append(
-                    {
-                        "USUBJID": uid,
-                        "TRT01P": arm,
-                        "PARAMCD": "IRLSTOT",
-                        "AVISIT": "Week 4",
-                        "ABLFL": "",
-                        "ANL01FL": "Y",
-                        "AVAL": base + value,
-                        "CHG": value,
-                    }
-                )
-    return pd.DataFrame(rows), pd.DataFrame(subjects)
 
 
 @pytest.fixture

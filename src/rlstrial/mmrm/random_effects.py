@@ -32,6 +32,18 @@ def _with_reference(data: pd.DataFrame, reference: dict | None) -> pd.DataFrame:
     return frame
 
 
+def _mixedlm(frame: pd.DataFrame, formula: str, subject: str, reml: bool, slope: str | None):
+    """Fit statsmodels' MixedLM on the rows with an outcome (warnings silenced)."""
+    outcome = formula.split("~")[0].strip()
+    used = frame.dropna(subset=[outcome])
+    model = smf.mixedlm(
+        formula, used, groups=used[subject], re_formula=f"~{slope}" if slope else None
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return model.fit(reml=reml, method=["lbfgs", "bfgs", "nm"])
+
+
 def random_intercept_fit(
     data: pd.DataFrame,
     formula: str,
@@ -50,17 +62,13 @@ def random_intercept_fit(
     """
     frame = _with_reference(data, reference)
     outcome = formula.split("~")[0].strip()
-    used = frame.dropna(subset=[outcome])
-    model = smf.mixedlm(formula, used, groups=used[subject])
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            result = model.fit(reml=reml, method=["lbfgs", "bfgs", "nm"])
+        result = _mixedlm(frame, formula, subject, reml, None)
         between, residual = float(np.asarray(result.cov_re)[0, 0]), float(result.scale)
     except np.linalg.LinAlgError:
         # MixedLM fails when the intercept variance is on its boundary (0): the
         # model is then ordinary least squares with independent errors
-        ols = smf.ols(formula, used).fit()
+        ols = smf.ols(formula, frame.dropna(subset=[outcome])).fit()
         between = 0.0
         residual = float(ols.ssr / (ols.df_resid if reml else ols.nobs))
         warnings.warn(
@@ -138,13 +146,7 @@ def fit_random_effects(
             }
         )
         return fit.coefficients, variances
-    frame = _with_reference(data, reference)
-    outcome = formula.split("~")[0].strip()
-    used = frame.dropna(subset=[outcome])
-    model = smf.mixedlm(formula, used, groups=used[subject], re_formula=f"~{slope}")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        result = model.fit(reml=reml, method=["lbfgs", "bfgs", "nm"])
+    result = _mixedlm(_with_reference(data, reference), formula, subject, reml, slope)
     residual = float(result.scale)
     random = np.asarray(result.cov_re)
     estimate, se = result.fe_params, result.bse_fe
