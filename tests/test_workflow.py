@@ -339,3 +339,18 @@ def test_notebook_runs_top_to_bottom(two_runs, name, monkeypatch):
         kernel_name="python3",
         resources={"metadata": {"path": str(ROOT / "notebooks")}},
     ).execute()
+
+
+def test_checklist_map_covers_every_item_with_this_runs_outputs(two_runs):
+    from rlstrial.checklist import load_checklist
+
+    results = two_runs[0] / "results"
+    table = pd.read_csv(
+        results / "tables" / "consort_checklist.csv", dtype=str, keep_default_na=False
+    )
+    assert table["item"].tolist() == [str(item["item"]) for item in load_checklist()["items"]]
+    assert ((table["addressed by"] != "") | (table["note"] != "")).all()
+    rows = table.set_index("item")
+    assert "{results}/figures/interaction.pdf" in rows.loc["F3", "addressed by"]
+    assert rows.loc["23a", "addressed by"] == "{results}/tables/recruitment.csv"
+    assert "CONSORT 2025 checklist" in (results / "report.html").read_text(encoding="utf-8")

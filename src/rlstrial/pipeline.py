@@ -299,16 +299,29 @@ def publication_tables(
     config: dict,
     folder: str | Path,
 ) -> None:
-    """Baseline characteristics, harms, adherence and one outcome table per outcome,
-    in every format."""
+    """Baseline characteristics, comparisons, recruitment, harms, adherence, participant
+    flow and one outcome table per outcome, in every format."""
     from rlstrial import tables
 
     adsl, adqs, adae = (pd.read_parquet(p) for p in (adsl_path, adqs_path, adae_path))
     arms = [arm["code"] for arm in config["arms"]]
     labels = {arm["code"]: arm["label"] for arm in config["arms"]}
     folder = Path(folder)
+    outcomes = config["analysis"]["outcomes"]
     tables.write_table_formats(
-        tables.table_baseline(adsl, arms, labels), folder / "baseline", "Baseline characteristics"
+        tables.table_baseline(adsl, arms, labels, adqs, outcomes),
+        folder / "baseline",
+        "Baseline characteristics",
+    )
+    tables.write_table_formats(
+        tables.table_comparisons(config["arms"], config["analysis"]["multiplicity"]),
+        folder / "comparisons",
+        "Comparisons and the groups that form them (weights on the arm means)",
+    )
+    tables.write_table_formats(
+        tables.table_recruitment(adsl, arms, labels),
+        folder / "recruitment",
+        "Recruitment and follow-up dates",
     )
     tables.write_table_formats(
         tables.table_harms(adae, adsl, arms, labels), folder / "harms", "Harms (safety population)"
@@ -327,6 +340,22 @@ def publication_tables(
         tables.write_table_formats(
             table, folder / f"outcome_{outcome}", f"{outcome}: results by visit"
         )
+
+
+def consort_checklist(config: dict, folder: str | Path) -> pd.DataFrame:
+    """The CONSORT 2025 checklist map of this run, in every table format."""
+    from rlstrial.checklist import checklist_map
+    from rlstrial.tables import write_table_formats
+
+    roots = {"results": config["paths"]["results"], "processed": config["paths"]["processed"]}
+    table = checklist_map(roots, config)
+    write_table_formats(
+        table,
+        Path(folder) / "consort_checklist",
+        "CONSORT 2025 checklist (with the factorial extension): where each item is addressed"
+        " ({results} and {processed} are the folders of config `paths`)",
+    )
+    return table
 
 
 def report(

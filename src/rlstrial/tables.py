@@ -7,6 +7,7 @@ DOCX.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import pandas as pd
@@ -23,42 +24,168 @@ def _n_percent(count: int, total: int) -> str:
     return f"{count} ({100 * count / total:.0f}%)" if total else "0"
 
 
-def table_baseline(adsl: pd.DataFrame, arms: list[str], labels: dict[str, str]) -> pd.DataFrame:
+def table_baseline(
+    adsl: pd.DataFrame,
+    arms: list[str],
+    labels: dict[str, str],
+    adqs: pd.DataFrame | None = None,
+    outcomes: Sequence[str] = (),
+) -> pd.DataFrame:
     """Baseline characteristics by arm and overall (no p-values, as CONSORT asks).
+
+    Demographics, site, RLS history and medication from ``adsl``; with ``adqs``, the
+    baseline value (ABLFL = Y) of each outcome in ``outcomes``, labelled by its PARAM.
 
     Examples
     --------
-    >>> adsl = pd.DataFrame({"TRT01P": ["a", "a", "b"], "AGE": [50, 60, 70],
-    ...     "SEX": ["F", "M", "F"], "RACE": ["White"] * 3, "RLSDUR": [1.0, 3.0, 5.0],
+    >>> adsl = pd.DataFrame({"USUBJID": ["1", "2", "3"], "TRT01P": ["a", "a", "b"],
+    ...     "AGE": [50, 60, 70], "SEX": ["F", "M", "F"], "RACE": ["White"] * 3,
+    ...     "SITEID": ["S1", "S2", "S2"], "RLSDUR": [1.0, 3.0, 5.0],
     ...     "RLSMEDFL": ["Y", "N", "Y"]})
-    >>> table_baseline(adsl, ["a", "b"], {"a": "A", "b": "B"}).iloc[:3]
-              characteristic  A (n = 2)  B (n = 1)  Total (n = 3)
-    0  Age, years, mean (SD)  55.0 (7.1)          -    60.0 (10.0)
-    1            Female, n (%)    1 (50%)   1 (100%)        2 (67%)
-    2      Race: White, n (%)   2 (100%)   1 (100%)       3 (100%)
+    >>> adqs = pd.DataFrame({"USUBJID": ["1", "2", "3"], "PARAMCD": "IRLS",
+    ...     "PARAM": "IRLS total", "ABLFL": "Y", "AVAL": [20.0, 24.0, 30.0]})
+    >>> table = table_baseline(adsl, ["a", "b"], {"a": "A", "b": "B"}, adqs, ["IRLS"])
+    >>> table.iloc[[0, 1, 3, 7]]
+                    characteristic   A (n = 2)  B (n = 1) Total (n = 3)
+    0        Age, years, mean (SD)  55.0 (7.1)          -   60.0 (10.0)
+    1                Female, n (%)     1 (50%)   1 (100%)       2 (67%)
+    3              Site S1, n (%)     1 (50%)     0 (0%)       1 (33%)
+    7  IRLS total, mean (SD)  22.0 (2.8)          -    24.7 (5.0)
     """
+    if outcomes and adqs is None:
+        raise ValueError("table_baseline: baseline values of outcomes need adqs")
     groups = [(labels[arm], adsl[adsl["TRT01P"] == arm]) for arm in arms] + [("Total", adsl)]
     columns = {f"{name} (n = {len(group)})": group for name, group in groups}
+
+    def share(column: str, value: str):
+        return lambda g: _n_percent(int((g[column] == value).sum()), len(g))
+
     rows = [("Age, years, mean (SD)", lambda g: _mean_sd(g["AGE"]))]
-    rows.append(("Female, n (%)", lambda g: _n_percent(int((g["SEX"] == "F").sum()), len(g))))
+    rows.append(("Female, n (%)", share("SEX", "F")))
     for race in sorted(adsl["RACE"].dropna().unique()):
+        rows.append((f"Race: {race}, n (%)", share("RACE", race)))
+    for site in sorted(adsl["SITEID"].dropna().unique()):
+        rows.append((f"Site {site}, n (%)", share("SITEID", site)))
+    rows.append(("Years with RLS, mean (SD)", lambda g: _mean_sd(g["RLSDUR"])))
+    rows.append(("On RLS medication, n (%)", share("RLSMEDFL", "Y")))
+    for paramcd in outcomes:
+        at_baseline = adqs[(adqs["PARAMCD"] == paramcd) & (adqs["ABLFL"] == "Y")]
+        values = at_baseline.set_index("USUBJID")["AVAL"]
+        label = at_baseline["PARAM"].iloc[0] if len(at_baseline) else paramcd
         rows.append(
             (
-                f"Race: {race}, n (%)",
-                lambda g, r=race: _n_percent(int((g["RACE"] == r).sum()), len(g)),
+                f"{label}, mean (SD)",
+                lambda g, v=values: _mean_sd(v.reindex(g["USUBJID"])),
             )
         )
-    rows.append(("Years with RLS, mean (SD)", lambda g: _mean_sd(g["RLSDUR"])))
-    rows.append(
-        (
-            "On RLS medication, n (%)",
-            lambda g: _n_percent(int((g["RLSMEDFL"] == "Y").sum()), len(g)),
-        )
-    )
     table = pd.DataFrame({"characteristic": [label for label, _ in rows]})
     for name, group in columns.items():
         table[name] = [function(group) for _, function in rows]
     return table
+
+
+def table_comparisons(arms: list[dict], multiplicity: dict) -> pd.DataFrame:
+    """The comparisons of the factorial plan: the groups that form each one, its
+    weights on the arm means, and its multiplicity family.
+
+    Main effects compare the arms with a factor against the arms without it, each
+    side the equally weighted mean over the other factor (at the margins); the
+    interaction is the difference of the two simple effects of massager.
+
+    Examples
+    --------
+    >>> arms = [{"code": "control", "label": "None", "massager": False, "heat": False},
+    ...         {"code": "massager", "label": "M", "massager": True, "heat": False},
+    ...         {"code": "heat", "label": "H", "massager": False, "heat": True},
+    ...         {"code": "combined", "label": "M+H", "massager": True, "heat": True}]
+    >>> table = table_comparisons(arms, {"method": "holm", "family": ["heat vs control"]})
+    >>> rows = table.set_index("comparison")
+    >>> rows.loc["heat vs control", ["groups compared", "M+H", "multiplicity"]].tolist()
+    ['H - None', '0', 'holm']
+    >>> rows.loc["massager main effect", ["groups compared", "M+H", "None"]].tolist()
+    ['mean(M, M+H) - mean(None, H)', '+1/2', '-1/2']
+    >>> rows.loc["massager x heat interaction", ["groups compared", "M"]].tolist()
+    ['(M+H - H) - (M - None)', '-1']
+    """
+    from rlstrial.analysis import factorial_weights
+
+    label = {arm["code"]: arm["label"] for arm in arms}
+
+    def arm_with(massager: bool, heat: bool) -> str:
+        return next(a["label"] for a in arms if a["massager"] == massager and a["heat"] == heat)
+
+    def text(name: str, weights: dict[str, float]) -> str:
+        plus = [label[c] for c, w in weights.items() if w > 0]
+        minus = [label[c] for c, w in weights.items() if w < 0]
+        if name.endswith("interaction"):
+            return (
+                f"({arm_with(True, True)} - {arm_with(False, True)}) - "
+                f"({arm_with(True, False)} - {arm_with(False, False)})"
+            )
+        if len(plus) == 1:
+            return f"{plus[0]} - {minus[0]}"
+        return f"mean({', '.join(plus)}) - mean({', '.join(minus)})"
+
+    def fraction(weight: float) -> str:
+        value = {0.5: "+1/2", -0.5: "-1/2", 1.0: "+1", -1.0: "-1", 0.0: "0"}
+        return value[weight]
+
+    family = set(multiplicity.get("family", []))
+    rows = []
+    for name, weights in factorial_weights(arms).items():
+        rows.append(
+            {
+                "comparison": name,
+                "groups compared": text(name, weights),
+                **{label[code]: fraction(weights[code]) for code in label},
+                "multiplicity": multiplicity["method"] if name in family else "none",
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def table_recruitment(adsl: pd.DataFrame, arms: list[str], labels: dict) -> pd.DataFrame:
+    """Dates of recruitment and follow-up by arm and overall: first and last
+    randomisation, last end-of-study date, and follow-up in days (median (IQR)).
+
+    Examples
+    --------
+    >>> adsl = pd.DataFrame({"TRT01P": ["a", "a", "b"],
+    ...     "RANDDT": pd.to_datetime(["2024-01-01", "2024-03-01", "2024-02-01"]),
+    ...     "EOSDT": pd.to_datetime(["2024-01-29", "2024-03-20", "2024-02-29"])})
+    >>> table = table_recruitment(adsl, ["a", "b"], {"a": "A", "b": "B"})
+    >>> table["measure"].tolist()[1:]
+    ['First randomisation', 'Last randomisation', 'Last end of study', \
+'Follow-up, days, median (IQR)']
+    >>> table["A"].tolist()
+    ['2', '2024-01-01', '2024-03-01', '2024-03-20', '23.5 (21.2-25.8)']
+    >>> table["Total"].tolist()
+    ['3', '2024-01-01', '2024-03-01', '2024-03-20', '28.0 (23.5-28.0)']
+    """
+    measures = [
+        "Randomised",
+        "First randomisation",
+        "Last randomisation",
+        "Last end of study",
+        "Follow-up, days, median (IQR)",
+    ]
+    table = {"measure": measures}
+    groups = [(labels[arm], adsl[adsl["TRT01P"] == arm]) for arm in arms] + [("Total", adsl)]
+    for name, group in groups:
+        days = (group["EOSDT"] - group["RANDDT"]).dt.days.dropna()
+        q1, median, q3 = (days.quantile(q) for q in (0.25, 0.5, 0.75))
+
+        def day(value):
+            return "-" if pd.isna(value) else value.strftime("%Y-%m-%d")
+
+        table[name] = [
+            str(len(group)),
+            day(group["RANDDT"].min()),
+            day(group["RANDDT"].max()),
+            day(group["EOSDT"].max()),
+            f"{median:.1f} ({q1:.1f}-{q3:.1f})" if len(days) else "-",
+        ]
+    return pd.DataFrame(table)
 
 
 def _estimate_ci(row) -> str:

@@ -96,7 +96,14 @@ rule publication_tables:
     output:
         expand(
             f"{TABLES}/{{name}}.{{ext}}",
-            name=["baseline", "harms", "adherence", "participant_flow"],
+            name=[
+                "baseline",
+                "comparisons",
+                "recruitment",
+                "harms",
+                "adherence",
+                "participant_flow",
+            ],
             ext=TABLE_FORMATS,
         ),
         expand(f"{TABLES}/outcome_{{outcome}}.{{ext}}", outcome=OUTCOMES, ext=TABLE_FORMATS),
@@ -115,3 +122,25 @@ REPORT_FIGURES = [
     f"{FIGURES}/diagnostics_{PRIMARY}_{FIRST_ANALYSIS}.png",
 ]
 PUBLICATION_OUTPUTS = [*REPORT_FIGURES, f"{TABLES}/baseline.csv"]
+
+
+rule consort_checklist:
+    """Each CONSORT 2025 item (and factorial-extension recommendation): the outputs
+    that address it, or who does and why; fails if a promised output is missing."""
+    input:
+        rules.publication_tables.output,
+        rules.figure_consort.output,
+        rules.figure_forest.output,
+        rules.figure_interaction.output,
+        expand(f"{FIGURES}/trajectories_{{outcome}}.pdf", outcome=OUTCOMES),
+        f"{FIGURES}/diagnostics_{PRIMARY}_{FIRST_ANALYSIS}.pdf",
+        MODEL_OUTPUTS,
+        expand(f"{MODELS}/{{outcome}}_{{analysis}}_fit.csv", outcome=OUTCOMES, analysis=ANALYSES),
+        rules.derive.output,
+        rules.ingest.output.manifest,
+    output:
+        expand(f"{TABLES}/consort_checklist.{{ext}}", ext=TABLE_FORMATS),
+    log:
+        f"{LOGS}/consort_checklist.log",
+    script:
+        "../scripts/consort_checklist.py"

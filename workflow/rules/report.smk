@@ -9,10 +9,13 @@ rule report:
             f"{TABLES}/{{name}}.html",
             name=[
                 "participant_flow",
+                "recruitment",
                 "baseline",
+                "comparisons",
+                *(f"outcome_{o}" for o in OUTCOMES),
                 "harms",
                 "adherence",
-                *(f"outcome_{o}" for o in OUTCOMES),
+                "consort_checklist",
             ],
         ),
     output:
