@@ -42,12 +42,15 @@ def test_outcome_table_rows(tmp_path):
     assert rows.loc["massager vs control", "p adjusted"] == "0.001 (holm)"
     paths = write_table_formats(table, tmp_path / "a" / "x", "X")
     again = write_table_formats(table, tmp_path / "b" / "x", "X")
-    assert [p.suffix for p in paths] == [".csv", ".md", ".html", ".docx"]
+    assert [p.suffix for p in paths] == [".csv", ".md", ".html", ".docx", ".tex"]
     for one, two in zip(paths, again, strict=True):
         assert one.read_bytes() == two.read_bytes(), one.name
     with zipfile.ZipFile(paths[3]) as docx:
         assert "massager vs control" in docx.read("word/document.xml").decode()
     assert "<table" in paths[2].read_text() and "| massager vs control" in paths[1].read_text()
+    latex = paths[4].read_text()
+    assert latex.startswith("% X\n\\begin{tabular}{lllllll}\n\\toprule\n")
+    assert "massager vs control & 4 &  & -5.00 (-6.40, -3.60) & \\textless{}0.001" in latex
 
 
 def test_harms_and_adherence_tables_by_hand():

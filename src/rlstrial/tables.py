@@ -1,8 +1,8 @@
 """Publication tables, built from the analysis datasets and result tables.
 
 Each ``table_*`` function returns a DataFrame of display strings (the CSV is the
-source of truth); :func:`write_table_formats` writes it as CSV, Markdown, HTML and
-DOCX.
+source of truth); :func:`write_table_formats` writes it as CSV, Markdown, HTML, DOCX
+and LaTeX.
 """
 
 from __future__ import annotations
@@ -245,17 +245,22 @@ def table_outcome(
 
 
 def write_table_formats(table: pd.DataFrame, stem: str | Path, title: str) -> list[Path]:
-    """Write ``table`` as CSV (the source), Markdown, HTML and DOCX."""
+    """Write ``table`` as CSV (the source), Markdown, HTML, DOCX and LaTeX.
+
+    The LaTeX file is a booktabs ``tabular`` (preceded by the title as a comment) to
+    ``\\input`` inside the manuscript's own ``table`` environment; cell text is escaped.
+    """
     from docx import Document
 
     stem = Path(stem)
-    paths = [stem.with_suffix(s) for s in (".csv", ".md", ".html", ".docx")]
+    paths = [stem.with_suffix(s) for s in (".csv", ".md", ".html", ".docx", ".tex")]
     write_table(table, paths[0])
     paths[1].write_text(
         f"**{title}**\n\n" + table.to_markdown(index=False) + "\n", encoding="utf-8"
     )
     html = table.to_html(index=False, border=0, classes="rlstrial-table", escape=True)
     paths[2].write_text(f"<h3>{title}</h3>\n{html}\n", encoding="utf-8")
+    paths[4].write_text(f"% {title}\n{_latex_tabular(table)}", encoding="utf-8")
     document = Document()
     document.core_properties.created = pd.Timestamp("2000-01-01").to_pydatetime()
     document.core_properties.modified = pd.Timestamp("2000-01-01").to_pydatetime()
@@ -270,6 +275,28 @@ def write_table_formats(table: pd.DataFrame, stem: str | Path, title: str) -> li
     document.save(paths[3])
     _fix_zip_timestamps(paths[3])
     return paths
+
+
+def _latex_tabular(table: pd.DataFrame) -> str:
+    """A booktabs tabular of ``table`` with LaTeX special characters escaped.
+
+    Examples
+    --------
+    >>> print(_latex_tabular(pd.DataFrame({"p": ["<0.001"], "n (%)": ["3 (50%)"]})))
+    \\begin{tabular}{ll}
+    \\toprule
+    p & n (\\%) \\\\
+    \\midrule
+    \\textless{}0.001 & 3 (50\\%) \\\\
+    \\bottomrule
+    \\end{tabular}
+    <BLANKLINE>
+    """
+    styler = table.astype(str).style.hide(axis="index")
+    styler = styler.format(escape="latex").format_index(escape="latex", axis=1)
+    text = styler.to_latex(hrules=True, column_format="l" * table.shape[1])
+    # The tabular markup has no angle brackets; in cells they need text commands.
+    return text.replace("<", r"\textless{}").replace(">", r"\textgreater{}")
 
 
 def _fix_zip_timestamps(path: Path) -> None:

@@ -5,7 +5,7 @@ FIRST_ANALYSIS = ANALYSES[0]
 FIGURES = f"{RESULTS}/figures"
 TABLES = f"{RESULTS}/tables"
 FIGURE_FORMATS = ["pdf", "svg", "png"]
-TABLE_FORMATS = ["csv", "md", "html", "docx"]
+TABLE_FORMATS = ["csv", "md", "html", "docx", "tex"]
 
 
 rule figure_trajectories:
@@ -86,7 +86,7 @@ rule figure_individual_change:
 
 
 rule publication_tables:
-    """Baseline characteristics and outcome tables (CSV, Markdown, HTML, DOCX)."""
+    """Publication tables (CSV, Markdown, HTML, DOCX, LaTeX)."""
     input:
         adsl=rules.derive.output.adsl_parquet,
         adqs=rules.derive.output.adqs_parquet,
