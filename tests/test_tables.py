@@ -5,6 +5,7 @@ from __future__ import annotations
 import zipfile
 
 import pandas as pd
+import pytest
 
 from rlstrial.tables import table_outcome, write_table_formats
 
@@ -139,3 +140,10 @@ def test_participant_flow_by_hand():
     assert rows.loc["Discontinued", ["C", "H"]].tolist() == ["1", "0"]
     assert rows.loc["  Lost to follow-up", "C"] == "1"
     assert rows.loc["Analysed: X, Week 4", ["C", "H", "Total"]].tolist() == ["1", "1", "2"]
+
+
+def test_baseline_values_of_outcomes_need_the_outcome_dataset():
+    from rlstrial.tables import table_baseline
+
+    with pytest.raises(ValueError, match="need adqs"):
+        table_baseline(pd.DataFrame(), [], {}, adqs=None, outcomes=["IRLSTOT"])
