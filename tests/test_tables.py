@@ -147,3 +147,9 @@ def test_baseline_values_of_outcomes_need_the_outcome_dataset():
 
     with pytest.raises(ValueError, match="need adqs"):
         table_baseline(pd.DataFrame(), [], {}, adqs=None, outcomes=["IRLSTOT"])
+
+
+def test_latex_wraps_only_long_text_columns(tmp_path):
+    table = pd.DataFrame({"item": ["1a"], "note": ["x" * 41], "short": ["y" * 40]})
+    (latex,) = [p for p in write_table_formats(table, tmp_path / "t", "T") if p.suffix == ".tex"]
+    assert "\\begin{tabular}{lp{4cm}l}" in latex.read_text()

@@ -278,7 +278,8 @@ def write_table_formats(table: pd.DataFrame, stem: str | Path, title: str) -> li
 
 
 def _latex_tabular(table: pd.DataFrame) -> str:
-    """A booktabs tabular of ``table`` with LaTeX special characters escaped.
+    """A booktabs tabular of ``table`` with LaTeX special characters escaped; columns
+    holding text longer than 40 characters are 4 cm paragraphs.
 
     Examples
     --------
@@ -294,7 +295,10 @@ def _latex_tabular(table: pd.DataFrame) -> str:
     """
     styler = table.astype(str).style.hide(axis="index")
     styler = styler.format(escape="latex").format_index(escape="latex", axis=1)
-    text = styler.to_latex(hrules=True, column_format="l" * table.shape[1])
+    # Columns of long text (a checklist's requirement, note) wrap in a 4 cm paragraph.
+    widths = [max([len(str(name)), *table[name].astype(str).str.len()]) for name in table]
+    columns = "".join("p{4cm}" if width > 40 else "l" for width in widths)
+    text = styler.to_latex(hrules=True, column_format=columns)
     # The tabular markup has no angle brackets; in cells they need text commands.
     return text.replace("<", r"\textless{}").replace(">", r"\textgreater{}")
 
