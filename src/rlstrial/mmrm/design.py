@@ -90,80 +90,17 @@ def prepare(
         raise TypeError(f"data must be a pandas DataFrame, not {type(data).__name__}")
     outcome = formula.split("~")[0].strip()
     variables = formula_variables(formula, data.columns)
-    needed = [subject, visit] + [v for v in variables if v not in (subject, visit)]
-    needed += [c for c in (group, weights) if c and c not in needed]
-    if outcome not in data.columns:
-        raise MMRMDataError(f"outcome column {outcome!r} is not in the data")
-    missing = [c for c in needed if c not in data.columns]
-    if missing:
-        raise MMRMDataError(f"columns {missing} are not in the data")
+    needed = _needed_columns(data, outcome, variables, subject, visit, group, weights)
     frame = data[needed].copy()
-    if not pd.api.types.is_numeric_dtype(frame[outcome]):
-        converted = pd.to_numeric(frame[outcome], errors="coerce")
-        bad = frame[outcome][converted.isna() & frame[outcome].notna()]
-        row, value = _show(bad.index[0]), _show(bad.iloc[0])
-        raise MMRMDataError(
-            f"outcome {outcome!r} is not numeric: row {row} holds {value};"
-            " convert it to numbers (missing values as NaN) before fitting"
-        )
-    for column, level in (reference or {}).items():
-        if column not in frame:
-            raise MMRMDataError(f"reference given for {column!r}, which the model does not use")
-        others = [v for v in _levels(frame[column]) if v != level]
-        if level not in set(frame[column].dropna()):
-            raise MMRMDataError(f"reference level {level!r} does not occur in column {column!r}")
-        frame[column] = pd.Categorical(frame[column], categories=[level, *others])
-    for column in variables:
-        dtype = frame[column].dtype
-        if column != outcome and not (
-            isinstance(dtype, pd.CategoricalDtype) or pd.api.types.is_numeric_dtype(dtype)
-        ):
-            frame[column] = pd.Categorical(frame[column], categories=_levels(frame[column]))
-
-    visits = list(visit_levels) if visit_levels is not None else _levels(data[visit])
-    unknown = set(data[visit].dropna()) - set(visits)
-    if unknown:
-        raise MMRMDataError(f"visit levels {sorted(unknown)} are not in visit_levels")
+    _check_numeric_outcome(frame, outcome)
+    _set_reference_levels(frame, reference or {})
+    _categorise_predictors(frame, variables, outcome)
+    visits = _visit_levels(data[visit], visit_levels)
     n_rows = len(frame)
     frame = frame.dropna()
-    n_dropped = n_rows - len(frame)
-    if weights and (frame[weights] <= 0).any():
-        raise MMRMDataError(f"weights in {weights!r} must be positive")
-    empty = [v for v in visits if not (frame[visit] == v).any()]
-    if empty:
-        raise MMRMDataError(
-            f"visit level(s) {empty} have no usable observation; drop them from visit_levels"
-            " (or from the data's categories)"
-        )
-    duplicated = frame.duplicated([subject, visit], keep=False)
-    if duplicated.any():
-        first = frame[duplicated].iloc[0]
-        raise MMRMDataError(
-            f"subject {_show(first[subject])} has {int(duplicated.sum())} rows for visit"
-            f" {_show(first[visit])} (and possibly others); each subject needs at most one row"
-            " per visit"
-        )
-    if group:
-        per_subject = frame.groupby(subject, observed=True)[group].nunique()
-        if (per_subject > 1).any():
-            first = _show(per_subject[per_subject > 1].index[0])
-            raise MMRMDataError(f"group {group!r} changes within subject {first}")
-
-    y_frame, x_frame = patsy.dmatrices(formula, frame, return_type="dataframe", NA_action="raise")
-    x_all = x_frame.to_numpy(dtype=float)
-    keep, aliased = _independent_columns(x_all, list(x_frame.columns))
-    if aliased:
-        warnings.warn(
-            f"design matrix is rank deficient; aliased columns dropped (as SAS sets them to 0):"
-            f" {aliased}",
-            stacklevel=3,
-        )
-    groups = _levels(frame[group].astype(str)) if group else ["all"]
-    group_codes = (
-        pd.Categorical(frame[group].astype(str), categories=groups).codes
-        if group
-        else np.zeros(len(frame), dtype=int)
-    )
+    _check_usable_rows(frame, subject, visit, visits, group, weights)
+    y_frame, x_frame, x_all, keep, aliased = _model_matrices(formula, frame)
+    groups, group_codes = _covariance_groups(frame, group)
     return Design(
         data=frame,
         y=y_frame.to_numpy(dtype=float).ravel(),
@@ -174,14 +111,193 @@ def prepare(
         all_columns=list(x_frame.columns),
         subject_index=pd.factorize(frame[subject])[0],
         visit_index=pd.Categorical(frame[visit], categories=visits).codes.astype(int),
-        group_index=np.asarray(group_codes, dtype=int),
+        group_index=group_codes,
         visits=[str(v) for v in visits],
         groups=groups,
         weights=frame[weights].to_numpy(dtype=float) if weights else np.ones(len(frame)),
-        n_dropped=n_dropped,
+        n_dropped=n_rows - len(frame),
         n_subjects=int(data[subject].nunique()),
         variables=[v for v in variables if v != outcome],
     )
+
+
+def _needed_columns(
+    data: pd.DataFrame,
+    outcome: str,
+    variables: list[str],
+    subject: str,
+    visit: str,
+    group: str | None,
+    weights: str | None,
+) -> list[str]:
+    """The columns the model uses: subject, visit, formula variables, group, weights.
+
+    Raises
+    ------
+    MMRMDataError
+        When the outcome or another needed column is not in ``data``.
+    """
+    needed = [subject, visit] + [v for v in variables if v not in (subject, visit)]
+    needed += [c for c in (group, weights) if c and c not in needed]
+    if outcome not in data.columns:
+        raise MMRMDataError(f"outcome column {outcome!r} is not in the data")
+    missing = [c for c in needed if c not in data.columns]
+    if missing:
+        raise MMRMDataError(f"columns {missing} are not in the data")
+    return needed
+
+
+def _check_numeric_outcome(frame: pd.DataFrame, outcome: str) -> None:
+    """Raise :class:`MMRMDataError` naming the first non-numeric outcome value, if any."""
+    if pd.api.types.is_numeric_dtype(frame[outcome]):
+        return
+    converted = pd.to_numeric(frame[outcome], errors="coerce")
+    bad = frame[outcome][converted.isna() & frame[outcome].notna()]
+    row, value = _show(bad.index[0]), _show(bad.iloc[0])
+    raise MMRMDataError(
+        f"outcome {outcome!r} is not numeric: row {row} holds {value};"
+        " convert it to numbers (missing values as NaN) before fitting"
+    )
+
+
+def _set_reference_levels(frame: pd.DataFrame, reference: dict) -> None:
+    """Make each column of ``reference`` categorical with its given level first (in place).
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"arm": ["B", "A", "C"]})
+    >>> _set_reference_levels(frame, {"arm": "C"})
+    >>> list(frame["arm"].cat.categories)
+    ['C', 'A', 'B']
+    """
+    for column, level in reference.items():
+        if column not in frame:
+            raise MMRMDataError(f"reference given for {column!r}, which the model does not use")
+        others = [v for v in _levels(frame[column]) if v != level]
+        if level not in set(frame[column].dropna()):
+            raise MMRMDataError(f"reference level {level!r} does not occur in column {column!r}")
+        frame[column] = pd.Categorical(frame[column], categories=[level, *others])
+
+
+def _categorise_predictors(frame: pd.DataFrame, variables: list[str], outcome: str) -> None:
+    """Make every predictor that is neither numeric nor categorical categorical (in place),
+    with its observed levels in order."""
+    for column in variables:
+        dtype = frame[column].dtype
+        if column != outcome and not (
+            isinstance(dtype, pd.CategoricalDtype) or pd.api.types.is_numeric_dtype(dtype)
+        ):
+            frame[column] = pd.Categorical(frame[column], categories=_levels(frame[column]))
+
+
+def _visit_levels(visit_column: pd.Series, visit_levels: list | None) -> list:
+    """The visit levels in order: ``visit_levels`` if given, else those of the data.
+
+    Examples
+    --------
+    >>> _visit_levels(pd.Series(["V2", "V1", None]), None)
+    ['V1', 'V2']
+    >>> _visit_levels(pd.Series(["V2", "V3"]), ["V1", "V2"])
+    Traceback (most recent call last):
+    ...
+    rlstrial.mmrm.design.MMRMDataError: visit levels ['V3'] are not in visit_levels
+    """
+    visits = list(visit_levels) if visit_levels is not None else _levels(visit_column)
+    unknown = set(visit_column.dropna()) - set(visits)
+    if unknown:
+        raise MMRMDataError(f"visit levels {sorted(unknown)} are not in visit_levels")
+    return visits
+
+
+def _check_usable_rows(
+    frame: pd.DataFrame,
+    subject: str,
+    visit: str,
+    visits: list,
+    group: str | None,
+    weights: str | None,
+) -> None:
+    """Check the complete rows: positive weights, every visit observed, at most one row
+    per subject and visit, one covariance group per subject."""
+    if weights and (frame[weights] <= 0).any():
+        raise MMRMDataError(f"weights in {weights!r} must be positive")
+    _check_every_visit_observed(frame, visit, visits)
+    _check_one_row_per_visit(frame, subject, visit)
+    if group:
+        _check_group_constant_within_subject(frame, subject, group)
+
+
+def _check_every_visit_observed(frame: pd.DataFrame, visit: str, visits: list) -> None:
+    """Raise :class:`MMRMDataError` listing the visit levels with no complete row."""
+    empty = [v for v in visits if not (frame[visit] == v).any()]
+    if empty:
+        raise MMRMDataError(
+            f"visit level(s) {empty} have no usable observation; drop them from visit_levels"
+            " (or from the data's categories)"
+        )
+
+
+def _check_one_row_per_visit(frame: pd.DataFrame, subject: str, visit: str) -> None:
+    """Raise :class:`MMRMDataError` naming the first subject with two rows for one visit."""
+    duplicated = frame.duplicated([subject, visit], keep=False)
+    if duplicated.any():
+        first = frame[duplicated].iloc[0]
+        raise MMRMDataError(
+            f"subject {_show(first[subject])} has {int(duplicated.sum())} rows for visit"
+            f" {_show(first[visit])} (and possibly others); each subject needs at most one row"
+            " per visit"
+        )
+
+
+def _check_group_constant_within_subject(frame: pd.DataFrame, subject: str, group: str) -> None:
+    """Raise :class:`MMRMDataError` naming the first subject whose covariance group changes."""
+    per_subject = frame.groupby(subject, observed=True)[group].nunique()
+    if (per_subject > 1).any():
+        first = _show(per_subject[per_subject > 1].index[0])
+        raise MMRMDataError(f"group {group!r} changes within subject {first}")
+
+
+def _model_matrices(
+    formula: str, frame: pd.DataFrame
+) -> tuple[pd.DataFrame, pd.DataFrame, np.ndarray, list[int], list[str]]:
+    """The patsy outcome and design frames, the design as floats, and the kept and
+    aliased columns (warning when any column is aliased).
+
+    Returns
+    -------
+    tuple
+        ``(y_frame, x_frame, x_all, keep, aliased)``: ``keep`` indexes the columns of
+        ``x_all`` kept, ``aliased`` names those dropped.
+    """
+    y_frame, x_frame = patsy.dmatrices(formula, frame, return_type="dataframe", NA_action="raise")
+    x_all = x_frame.to_numpy(dtype=float)
+    keep, aliased = _independent_columns(x_all, list(x_frame.columns))
+    if aliased:
+        warnings.warn(
+            f"design matrix is rank deficient; aliased columns dropped (as SAS sets them to 0):"
+            f" {aliased}",
+            stacklevel=4,  # the caller of fit_mmrm (via prepare)
+        )
+    return y_frame, x_frame, x_all, keep, aliased
+
+
+def _covariance_groups(frame: pd.DataFrame, group: str | None) -> tuple[list[str], np.ndarray]:
+    """The covariance group levels (as strings; ``["all"]`` without ``group``) and each
+    row's group code.
+
+    Examples
+    --------
+    >>> groups, codes = _covariance_groups(pd.DataFrame({"g": [2, 1, 2]}), "g")
+    >>> groups, codes.tolist()
+    (['1', '2'], [1, 0, 1])
+    >>> _covariance_groups(pd.DataFrame({"g": [2, 1]}), None)[0]
+    ['all']
+    """
+    if not group:
+        return ["all"], np.zeros(len(frame), dtype=int)
+    labels = frame[group].astype(str)
+    groups = _levels(labels)
+    return groups, np.asarray(pd.Categorical(labels, categories=groups).codes, dtype=int)
 
 
 def _independent_columns(x: np.ndarray, names: list[str]) -> tuple[list[int], list[str]]:
