@@ -8,13 +8,27 @@ Rscript with nlme and lme4 is on the PATH, the same data are fitted with
 nlme::gls(corSymm + varIdent) (unstructured, up to --r-max subjects) and
 lme4::lmer (random intercept, the same model as compound symmetry, for the cs
 rows), and the ratios printed.
+
+Then BLAS threads (--threads-sizes, none to skip; --threads-only for this part
+alone): the simulated unstructured fit + df, median over --threads-rounds fresh
+processes per case of --threads-repeat fits each (after a warm-up fit):
+  (a) alone, in a process started with OPENBLAS_NUM_THREADS=1 (and OMP/MKL = 1);
+  (b) fit_mmrm(threads=1) in a process with default BLAS threads while a busy-loop
+      process keeps another core busy (as a second workflow job would);
+  (c) fit_mmrm(threads=None) under the same load;
+and, for reference, (a) under that load: what the busy core costs by itself.
+The target is (b) no slower than (a).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import shutil
+import statistics
 import subprocess
+import sys
 import tempfile
 import time
 import tracemalloc
@@ -109,6 +123,96 @@ def report(label, n, t, structure, seconds, peak, r_label=None, r_time=None):
     print(line, flush=True)
 
 
+THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+
+# Run in a fresh interpreter (so the thread variables apply before numpy is loaded):
+# time fit + df `repeat` times after one warm-up fit, print the seconds as JSON.
+TIMING_CHILD = """
+import json, sys, time
+sys.path.insert(0, {folder!r})
+from bench_mmrm import simulate
+from rlstrial.mmrm import fit_mmrm
+import threadpoolctl
+data = simulate({n})
+kwargs = dict(subject="id", visit="visit", threads={threads!r})
+fit_mmrm(data, "y ~ arm * visit", **kwargs).coefficients
+seconds = []
+for _ in range({repeat}):
+    start = time.perf_counter()
+    fit_mmrm(data, "y ~ arm * visit", **kwargs).coefficients
+    seconds.append(time.perf_counter() - start)
+pools = sorted({{pool["num_threads"] for pool in threadpoolctl.threadpool_info()}})
+print(json.dumps({{"seconds": seconds, "pools": pools}}))
+"""
+
+
+def child_seconds(n: int, threads: int | None, repeat: int, single: bool) -> tuple[list, list]:
+    """Seconds of ``repeat`` fits in a new process, and its BLAS pools' thread counts
+    outside the fit; ``single`` starts the process with every thread variable at 1,
+    otherwise they are removed (library defaults: one thread per core)."""
+    environment = {k: v for k, v in os.environ.items() if k not in THREAD_VARIABLES}
+    if single:
+        environment.update(dict.fromkeys(THREAD_VARIABLES, "1"))
+    code = TIMING_CHILD.format(
+        folder=str(Path(__file__).resolve().parent), n=n, threads=threads, repeat=repeat
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=environment
+    )
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    return result["seconds"], result["pools"]
+
+
+def busy_loop() -> subprocess.Popen:
+    """A process that keeps one core busy until it is terminated."""
+    return subprocess.Popen([sys.executable, "-c", "while True: pass"])
+
+
+def thread_section(sizes: list[int], repeat: int, rounds: int) -> None:
+    """Fit + df seconds (median) for (a) alone single-threaded, (b) threads=1 and
+    (c) threads=None with another core busy. The cases are measured in turn, round
+    after round and each round starting with the next case, so that a slow spell of
+    the machine hits all of them alike."""
+    print(
+        f"\nBLAS threads on {os.cpu_count()} cores: simulated us fit + df, median of"
+        f" {rounds} x {repeat} runs (each round a fresh process per case);"
+        f" load average before: {os.getloadavg()[0]:.2f}"
+    )
+    print(f"{'subjects':>8} x T  {'case':<55} {'median':>9}  {'range':<15}  pools")
+    cases = [
+        ("(a) alone, OPENBLAS_NUM_THREADS=1", 1, True, False),
+        ("(b) default threads, fit_mmrm(threads=1), core busy", 1, False, True),
+        ("(c) default threads, fit_mmrm(threads=None), core busy", None, False, True),
+        ("    reference: OPENBLAS_NUM_THREADS=1, core busy", 1, True, True),
+    ]
+    for n in sizes:
+        seconds: dict[str, list[float]] = {label: [] for label, *_ in cases}
+        pools: dict[str, list[int]] = {}
+        for start in range(rounds):
+            for label, threads, single, loaded in (
+                cases[start % len(cases) :] + cases[: start % len(cases)]
+            ):
+                load = busy_loop() if loaded else None
+                try:
+                    if load is not None:
+                        time.sleep(0.2)  # let the busy loop start and take a core
+                    times, pools[label] = child_seconds(n, threads, repeat, single)
+                finally:
+                    if load is not None:
+                        load.terminate()
+                        load.wait()
+                seconds[label] += times
+        for label, *_ in cases:
+            values = seconds[label]
+            print(
+                f"{n:>8} x 5  {label:<55} {statistics.median(values):>7.3f} s"
+                f"  {min(values):.3f}-{max(values):.3f} s  {pools[label]}",
+                flush=True,
+            )
+        a, b, _, reference = (statistics.median(seconds[label]) for label, *_ in cases)
+        print(f"{'':>13} (b)/(a) = {b / a:.2f}, (b)/reference = {b / reference:.2f}", flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--sizes", type=int, nargs="+", default=[400, 4000, 40000])
@@ -116,7 +220,18 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--r-max", type=int, default=4000, help="largest n fitted with nlme")
     parser.add_argument("--no-r", action="store_true")
+    parser.add_argument("--threads-sizes", type=int, nargs="*", default=[400, 4000])
+    parser.add_argument("--threads-repeat", type=int, default=5, help="fits per process")
+    parser.add_argument("--threads-rounds", type=int, default=5, help="processes per case")
+    parser.add_argument("--threads-only", action="store_true", help="only the BLAS threads part")
     args = parser.parse_args()
+    if not args.threads_only:
+        engine(args)
+    if args.threads_sizes:
+        thread_section(args.threads_sizes, args.threads_repeat, args.threads_rounds)
+
+
+def engine(args: argparse.Namespace) -> None:
     print(f"{'data':<14} {'subjects':>7} x T  cov   fit + df      peak memory")
     if (SHARED / "fev_data.csv").exists():
         fev = pd.read_csv(SHARED / "fev_data.csv")

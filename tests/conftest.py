@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 from rlstrial.config import load_config
+from rlstrial.plan import Analysis, Plan, build_plan
 from rlstrial.simulate import simulate_trial, write_raw_folder
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -95,6 +96,11 @@ TINY_OVERRIDES = {
         }
     },
     "populations": {"per_protocol": {"min_minutes": 20, "min_fraction_of_days": 0.5}},
+    "analysis": {
+        "outcomes": ["TOYTOT"],
+        "primary": {"outcome": "TOYTOT"},
+        "responder": {"outcome": "TOYTOT"},
+    },
 }
 
 
@@ -130,6 +136,27 @@ def default_config() -> dict:
 @pytest.fixture(scope="session")
 def park_config() -> dict:
     return load_config(ROOT / "config" / "config.yaml", ROOT / "config" / "park2020.yaml")
+
+
+@pytest.fixture(scope="session")
+def default_plan(default_config) -> Plan:
+    return build_plan(default_config)
+
+
+@pytest.fixture(scope="session")
+def park_plan(park_config) -> Plan:
+    return build_plan(park_config)
+
+
+def make_analysis(
+    name: str = "t",
+    baseline: str = "none",
+    population: str = "ITTFL",
+    covariates: tuple[str, ...] = ("SITEID",),
+    model: str = "mmrm",
+) -> Analysis:
+    """One analysis of a plan, for tests that fit a model directly."""
+    return Analysis(name, baseline, model, population, covariates)
 
 
 @pytest.fixture(scope="session")

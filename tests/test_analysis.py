@@ -3,13 +3,16 @@ handling, and the replication of the published pilot."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import ROOT
+from conftest import ROOT, make_analysis
 from test_derive import build
 
 from rlstrial.analysis import RESULT_COLUMNS, analyse_outcome, compare_published
+from rlstrial.plan import Multiplicity
 
 ARMS = ["control", "massager", "heat", "combined"]
 
@@ -52,9 +55,9 @@ def by_contrast(table: pd.DataFrame, visit="Week 4") -> pd.DataFrame:
     return table[table["visit"] == visit].set_index("contrast")
 
 
-def test_contrasts_are_simple_functions_of_the_cell_means(default_config):
+def test_contrasts_are_simple_functions_of_the_cell_means(default_plan):
     adqs, adsl = balanced_trial(WEEK4)
-    results, _ = analyse_outcome(adqs, adsl, default_config, "X", {"name": "t", "baseline": "none"})
+    results, _ = analyse_outcome(adqs, adsl, default_plan, "X", make_analysis("t", "none"))
     assert list(results.columns) == RESULT_COLUMNS
     got = by_contrast(results)
     assert got.loc[[f"LS-mean {a}" for a in ARMS], "estimate"].tolist() == pytest.approx(
@@ -77,9 +80,9 @@ def test_contrasts_are_simple_functions_of_the_cell_means(default_config):
     assert got.loc["massager vs control", "n"] == 6 and got.loc["massager main effect", "n"] == 12
 
 
-def test_holm_adjusts_the_vs_control_family_only(default_config):
+def test_holm_adjusts_the_vs_control_family_only(default_plan):
     adqs, adsl = balanced_trial(WEEK4)
-    results, _ = analyse_outcome(adqs, adsl, default_config, "X", {"name": "t", "baseline": "none"})
+    results, _ = analyse_outcome(adqs, adsl, default_plan, "X", make_analysis("t", "none"))
     got = by_contrast(results)
     family = got.loc[["massager vs control", "heat vs control", "combined vs control"]]
     assert (family["adjustment"] == "holm").all()
@@ -90,14 +93,12 @@ def test_holm_adjusts_the_vs_control_family_only(default_config):
     assert (others["p_adjusted"] == others["p_value"]).all()
 
 
-def test_baseline_as_covariate_models_change(default_config):
+def test_baseline_as_covariate_models_change(default_plan):
     adqs, adsl = balanced_trial(WEEK4)
     adqs.loc[adqs["ABLFL"] == "Y", "AVAL"] = 10.0
     # every baseline is 10: BASE is constant, aliased with the intercept and dropped
     with pytest.warns(UserWarning, match=r"aliased columns dropped .*\['BASE'\]"):
-        results, _ = analyse_outcome(
-            adqs, adsl, default_config, "X", {"name": "t", "baseline": "covariate"}
-        )
+        results, _ = analyse_outcome(adqs, adsl, default_plan, "X", make_analysis("t", "covariate"))
     got = by_contrast(results)
     assert got.loc["LS-mean control", "estimate"] == pytest.approx(20 - 10)
     assert got.loc["massager vs control", "estimate"] == pytest.approx(-8)
@@ -109,14 +110,12 @@ def default_trial(default_config):
     return adqs, adsl
 
 
-def test_clda_shares_one_baseline_mean_and_agrees_with_ancova(default_trial, default_config):
+def test_clda_shares_one_baseline_mean_and_agrees_with_ancova(default_trial, default_plan):
     adqs, adsl = default_trial
     ancova, _ = analyse_outcome(
-        adqs, adsl, default_config, "IRLSTOT", {"name": "a", "baseline": "covariate"}
+        adqs, adsl, default_plan, "IRLSTOT", make_analysis("a", "covariate")
     )
-    clda, _ = analyse_outcome(
-        adqs, adsl, default_config, "IRLSTOT", {"name": "c", "baseline": "clda"}
-    )
+    clda, _ = analyse_outcome(adqs, adsl, default_plan, "IRLSTOT", make_analysis("c", "clda"))
     a, c = by_contrast(ancova), by_contrast(clda)
     for contrast in ("massager vs control", "heat vs control", "combined vs control"):
         assert c.loc[contrast, "estimate"] == pytest.approx(a.loc[contrast, "estimate"], abs=0.5)
@@ -124,11 +123,11 @@ def test_clda_shares_one_baseline_mean_and_agrees_with_ancova(default_trial, def
     assert set(clda["visit"]) == {"Week 1", "Week 2", "Week 3", "Week 4"}
 
 
-def test_primary_analysis_recovers_the_simulated_effects(default_trial, default_config):
+def test_primary_analysis_recovers_the_simulated_effects(default_trial, default_plan):
     """The simulator's true week-4 IRLS effects: massager -6, heat -3, interaction +2.5."""
     adqs, adsl = default_trial
     results, statistics = analyse_outcome(
-        adqs, adsl, default_config, "IRLSTOT", default_config["analysis"]["analyses"][0]
+        adqs, adsl, default_plan, "IRLSTOT", default_plan.analyses[0]
     )
     got = by_contrast(results)
     truth = {
@@ -148,12 +147,12 @@ def test_primary_analysis_recovers_the_simulated_effects(default_trial, default_
 
 
 @pytest.fixture(scope="module")
-def park(park_config):
+def park(park_config, park_plan):
     _, adsl, adqs = build(ROOT / "data" / "park2020" / "raw", park_config)
     tables = [
-        analyse_outcome(adqs, adsl, park_config, outcome, analysis)[0]
-        for outcome in park_config["analysis"]["outcomes"]
-        for analysis in park_config["analysis"]["analyses"]
+        analyse_outcome(adqs, adsl, park_plan, outcome.code, analysis)[0]
+        for outcome in park_plan.outcomes
+        for analysis in park_plan.analyses
     ]
     return pd.concat(tables, ignore_index=True)
 
@@ -180,7 +179,7 @@ def test_park_adjusted_sleep_and_quality_of_life_within_half_a_point(park, park_
     assert len(others) == 3 and (others["estimate_difference"].abs() <= 0.5).all()
 
 
-def test_model_based_dunnett_matches_scipy_dunnett_in_a_one_visit_design(default_config):
+def test_model_based_dunnett_matches_scipy_dunnett_in_a_one_visit_design(default_plan):
     """With one post-baseline visit and no baseline covariate the MMRM is the one-way
     model, so the model-based Dunnett p-values are scipy.stats.dunnett's."""
     from scipy import stats
@@ -191,12 +190,9 @@ def test_model_based_dunnett_matches_scipy_dunnett_in_a_one_visit_design(default
         for arm, mean in zip(ARMS, [20, 16, 18, 17], strict=True)
     }
     adqs, adsl = balanced_trial(values)
-    config = {**default_config, "analysis": {**default_config["analysis"]}}
-    config["analysis"]["multiplicity"] = {
-        "method": "dunnett",
-        "family": [f"{a} vs control" for a in ARMS[1:]],
-    }
-    results, _ = analyse_outcome(adqs, adsl, config, "X", {"name": "t", "baseline": "none"})
+    family = Multiplicity("dunnett", tuple(f"{a} vs control" for a in ARMS[1:]))
+    plan = replace(default_plan, model=replace(default_plan.model, multiplicity=family))
+    results, _ = analyse_outcome(adqs, adsl, plan, "X", make_analysis("t", "none"))
     got = by_contrast(results).loc[[f"{a} vs control" for a in ARMS[1:]]]
     reference = stats.dunnett(*(values[a] for a in ARMS[1:]), control=values["control"])
     assert (got["adjustment"] == "dunnett").all()

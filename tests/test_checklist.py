@@ -148,3 +148,15 @@ def test_malformed_items_are_all_reported(results):
     assert "item 27: give either 'outputs' or 'none'" in message
     assert "item 28: unknown folder '{elsewhere}'" in message
     assert "item 26: listed twice" in message
+
+
+def test_tables_and_figures_must_be_registered_outputs(results):
+    misspelled = tiny_map(
+        outputs=["{results}/tables/outcome_*.csv", "{results}/figures/forrest.pdf"]
+    )
+    with pytest.raises(ChecklistError) as error:
+        checklist_map({"results": results}, {}, misspelled)
+    assert (
+        "item 26: {results}/figures/forrest.pdf is not a registered table or figure"
+        " (rlstrial.registry)"
+    ) in str(error.value)

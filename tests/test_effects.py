@@ -2,22 +2,19 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pandas as pd
 import pytest
 from conftest import primary_visit_trial
 
 from rlstrial.effects import completers_anova, hedges_g, rank_test, responders
+from rlstrial.plan import Responder
 
 
-def plan_config(default_config, **responder):
-    config = {**default_config, "analysis": {**default_config["analysis"]}}
-    config["analysis"]["responder"] = {
-        "outcome": "IRLSTOT",
-        "threshold": 9,
-        "missing": "nonresponder",
-        **responder,
-    }
-    return config
+def with_responder(plan, missing: str):
+    """The plan with the responder rule: an IRLS improvement of at least 9 points."""
+    return replace(plan, responder=Responder("IRLSTOT", 9, missing))
 
 
 def week4_changes(changes: dict[str, list[float | None]]) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -25,13 +22,13 @@ def week4_changes(changes: dict[str, list[float | None]]) -> tuple[pd.DataFrame,
     return primary_visit_trial(changes)
 
 
-def test_hedges_g_by_hand(default_config):
+def test_hedges_g_by_hand(default_plan):
     # each active arm 1 point lower than control, SD 1 in every arm: d = -1, and
     # Hedges' correction 1 - 3 / (4 (n1 + n2) - 9) = 1 - 3/15 = 0.8
     adqs, adsl = week4_changes(
         {"control": [1, 2, 3], "massager": [0, 1, 2], "heat": [0, 1, 2], "combined": [0, 1, 2]}
     )
-    table = hedges_g(adqs, adsl, default_config)
+    table = hedges_g(adqs, adsl, default_plan)
     assert table["estimate"].tolist() == pytest.approx([-0.8, -0.8, -0.8])
     assert (table["ci_lower"] < table["estimate"]).all() and (
         table["estimate"] < table["ci_upper"]
@@ -46,7 +43,7 @@ def test_hedges_g_by_hand(default_config):
 @pytest.mark.parametrize(
     ("missing", "n_massager", "share"), [("nonresponder", 4, 2 / 4), ("exclude", 3, 2 / 3)]
 )
-def test_responders_by_hand(default_config, missing, n_massager, share):
+def test_responders_by_hand(default_plan, missing, n_massager, share):
     # improvement of at least 9 points: change <= -9
     adqs, adsl = week4_changes(
         {
@@ -56,7 +53,7 @@ def test_responders_by_hand(default_config, missing, n_massager, share):
             "combined": [-10, -10, -10, -10],
         }
     )
-    table = responders(adqs, adsl, plan_config(default_config, missing=missing))
+    table = responders(adqs, adsl, with_responder(default_plan, missing))
     proportions = table[table["measure"] == "proportion"].set_index("contrast")
     assert proportions.loc["responders control", "estimate"] == 1 / 4
     assert proportions.loc["responders massager", ["n", "responders"]].tolist() == [n_massager, 2]
@@ -70,7 +67,7 @@ def test_responders_by_hand(default_config, missing, n_massager, share):
     )
 
 
-def test_rank_test_separates_shifted_arms(default_config):
+def test_rank_test_separates_shifted_arms(default_plan):
     adqs, adsl = week4_changes(
         {
             "control": [0, 1, 2, 3, 4],
@@ -79,13 +76,13 @@ def test_rank_test_separates_shifted_arms(default_config):
             "combined": [-10, -9, -8, -7, -5],
         }
     )
-    table = rank_test(adqs, adsl, default_config).set_index("contrast")
+    table = rank_test(adqs, adsl, default_plan).set_index("contrast")
     assert table.loc["massager vs control (Mann-Whitney)", "statistic"] == 0  # no overlap
     assert table.loc["all arms (Kruskal-Wallis)", "p_value"] < 0.01
     assert table.loc["heat vs control (Mann-Whitney)", "p_value"] > 0.5
 
 
-def test_completers_anova_keeps_only_completers(default_config):
+def test_completers_anova_keeps_only_completers(default_plan):
     rows = []
     subjects = []
     for arm in ("control", "massager", "heat", "combined"):
@@ -106,6 +103,6 @@ def test_completers_anova_keeps_only_completers(default_config):
                         "AVAL": 20.0 + k + week,
                     }
                 )
-    table = completers_anova(pd.DataFrame(rows), pd.DataFrame(subjects), default_config)
+    table = completers_anova(pd.DataFrame(rows), pd.DataFrame(subjects), default_plan)
     assert set(table["analysis"]) == {"completers only"} and set(table["n"]) == {12}
     assert list(table["Source"]) == ["TRT01P", "AVISIT", "Interaction"]

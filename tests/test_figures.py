@@ -11,13 +11,14 @@ from rlstrial.figures import (
     plot_trajectories,
     save_figure,
 )
+from rlstrial.plan import Arm
 
 ARMS = ["control", "massager", "heat", "combined"]
 FACTORS = [
-    {"code": "control", "massager": False, "heat": False},
-    {"code": "massager", "massager": True, "heat": False},
-    {"code": "heat", "massager": False, "heat": True},
-    {"code": "combined", "massager": True, "heat": True},
+    Arm("control", "No intervention", False, False),
+    Arm("massager", "Foot massager", True, False),
+    Arm("heat", "Heat therapy", False, True),
+    Arm("combined", "Massager + heat", True, True),
 ]
 
 
@@ -28,6 +29,8 @@ def lsmeans_table() -> pd.DataFrame:
             rows.append(
                 {
                     "visit": visit,
+                    "kind": "lsmean",
+                    "arm": arm,
                     "contrast": f"LS-mean {arm}",
                     "estimate": value + shift,
                     "ci_lower": value + shift - 1,

@@ -5,7 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+import threadpoolctl
 
+import rlstrial.mmrm.fit as fit_module
 from rlstrial.mmrm import MMRMConvergenceError, MMRMDataError, fit_mmrm
 from rlstrial.mmrm.covariance import STRUCTURES, Structure
 
@@ -85,7 +87,7 @@ def test_missing_outcomes_are_dropped_and_counted():
     assert stats["n_subjects"] == 24
 
 
-def test_fallback_chain_records_why_each_structure_failed():
+def never_v1_and_v3():
     """Subjects seen at V1 and V2, or at V2 and V3, never at V1 and V3: the (1, 3)
     covariance of us and the lag-2 correlation of toeph are not identified; ar1h is."""
     rng = np.random.default_rng(5)
@@ -94,7 +96,11 @@ def test_fallback_chain_records_why_each_structure_failed():
         pair = ("V1", "V2") if k % 2 else ("V2", "V3")
         base = rng.normal()
         rows += [{"id": k, "visit": v, "y": base + rng.normal()} for v in pair]
-    fit = fit_mmrm(pd.DataFrame(rows), "y ~ visit", subject="id", visit="visit")
+    return pd.DataFrame(rows)
+
+
+def test_fallback_chain_records_why_each_structure_failed():
+    fit = fit_mmrm(never_v1_and_v3(), "y ~ visit", subject="id", visit="visit")
     assert fit.structure == "ar1h"
     assert [a.structure for a in fit.attempts] == ["us", "toeph", "ar1h"]
     reason = dict(zip(fit.fit_statistics["statistic"], fit.fit_statistics["value"], strict=True))[
@@ -260,3 +266,66 @@ def test_normalized_residuals_whiten_each_subject():
     wide = wide.pivot(index="id", columns="visit", values="normalized")
     # whitened residuals are uncorrelated with unit variance (REML scale: about 1)
     assert np.allclose(np.cov(wide.to_numpy().T), np.eye(3), atol=0.12)
+
+
+def blas_threads() -> set[int]:
+    """Thread counts of the BLAS/OpenMP pools loaded in this process, read afresh."""
+    return {pool["num_threads"] for pool in threadpoolctl.threadpool_info()}
+
+
+@pytest.mark.parametrize(("threads", "outside"), [(1, 2), (2, 1), (None, 2)])
+def test_threads_limits_blas_for_the_whole_fit_and_restores_it(monkeypatch, threads, outside):
+    """The optimiser, the Hessians and the Satterthwaite derivatives run with the
+    pools at ``threads`` (read afresh with threadpoolctl, not from our own state);
+    ``None`` keeps the caller's setting; the caller's setting is back afterwards."""
+    seen = []
+
+    def observe(owner, name):
+        original = getattr(owner, name)
+
+        def wrapper(*args, **kwargs):
+            seen.append((name, blas_threads()))
+            return original(*args, **kwargs)
+
+        monkeypatch.setattr(owner, name, wrapper)
+
+    observe(fit_module, "_optimise")
+    observe(fit_module.Likelihood, "hessian")
+    observe(fit_module.Likelihood, "covariance_jacobian")
+    data = complete_trial()
+    with threadpoolctl.threadpool_limits(limits=outside):
+        if blas_threads() != {outside}:
+            pytest.skip("no BLAS thread pool that threadpoolctl can set")
+        fit = fit_mmrm(data, "y ~ arm * visit", subject="id", visit="visit", threads=threads)
+        after = blas_threads()
+        during = list(seen)
+        _ = fit.coefficients  # the df need no further BLAS work outside the limit
+    expected = {outside if threads is None else threads}
+    assert fit.converged and after == {outside}
+    assert {name for name, _ in during} == {"_optimise", "hessian", "covariance_jacobian"}
+    assert all(pools == expected for _, pools in during)
+    assert seen == during
+
+
+def test_threads_limit_holds_in_every_structure_of_the_fallback_chain(monkeypatch):
+    """us and toeph fail on these data, ar1h converges: all three under the limit."""
+    seen = []
+    original = fit_module._optimise
+
+    def wrapper(likelihood, *args, **kwargs):
+        seen.append((likelihood.structure.name, blas_threads()))
+        return original(likelihood, *args, **kwargs)
+
+    monkeypatch.setattr(fit_module, "_optimise", wrapper)
+    with threadpoolctl.threadpool_limits(limits=2):
+        if blas_threads() != {2}:
+            pytest.skip("no BLAS thread pool that threadpoolctl can set")
+        fit = fit_mmrm(never_v1_and_v3(), "y ~ visit", subject="id", visit="visit", threads=1)
+    assert fit.structure == "ar1h"
+    assert seen == [("us", {1}), ("toeph", {1}), ("ar1h", {1})]
+
+
+@pytest.mark.parametrize("threads", [0, -1, 1.5, "1", True])
+def test_threads_must_be_a_positive_integer_or_none(threads):
+    with pytest.raises(ValueError, match="threads must be a positive integer or None"):
+        fit_mmrm(complete_trial(), "y ~ arm", subject="id", visit="visit", threads=threads)

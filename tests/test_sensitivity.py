@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -12,8 +14,8 @@ from rlstrial.sensitivity import multiple_imputation, rerandomization_test
 
 
 @pytest.fixture
-def config(park_config):
-    return park_config  # visits Baseline and Week 4; primary contrast massager vs control
+def config(park_plan):
+    return park_plan  # visits Baseline and Week 4; primary contrast massager vs control
 
 
 def test_exact_rerandomization_by_hand(config):
@@ -75,9 +77,7 @@ def test_delta_adjustment_moves_the_estimate_towards_no_effect(config):
     changes["massager"][:6] = [None] * 6  # six dropouts in the active arm
     adqs, adsl = trial(changes, baseline=baseline)
     table = multiple_imputation(adqs, adsl, config)
-    assert (table["n_imputed"] == 6).all() and (
-        table["m"] == config["analysis"]["imputation"]["m"]
-    ).all()
+    assert (table["n_imputed"] == 6).all() and (table["m"] == config.imputation["m"]).all()
     assert np.all(np.diff(table["estimate"]) > 0)  # worse imputed values, smaller benefit
     tipping = table[table["tipping_point"]]
     assert len(tipping) <= 1
@@ -86,7 +86,7 @@ def test_delta_adjustment_moves_the_estimate_towards_no_effect(config):
         assert (table.loc[: tipping.index[0] - 1, "p_value"] < 0.05).all()
 
 
-def test_block_rerandomization_is_seeded_and_keeps_blocks_balanced(default_config):
+def test_block_rerandomization_is_seeded_and_keeps_blocks_balanced(default_plan):
     from rlstrial.sensitivity import _block_sequence
 
     rng = np.random.default_rng(3)
@@ -102,19 +102,9 @@ def test_block_rerandomization_is_seeded_and_keeps_blocks_balanced(default_confi
     }
     adqs, adsl = trial(changes)
     adsl["RANDDT"] = pd.Timestamp("2024-01-01")
-    config = {
-        **default_config,
-        "analysis": {
-            **default_config["analysis"],
-            "rerandomization": {
-                "scheme": "stratified_blocks",
-                "block_sizes": [4],
-                "draws": 300,
-                "seed": 9,
-            },
-        },
-    }
-    first = rerandomization_test(adqs, adsl, config)
-    assert first.equals(rerandomization_test(adqs, adsl, config))
+    settings = {"scheme": "stratified_blocks", "block_sizes": [4], "draws": 300, "seed": 9}
+    plan = replace(default_plan, rerandomization=settings)
+    first = rerandomization_test(adqs, adsl, plan)
+    assert first.equals(rerandomization_test(adqs, adsl, plan))
     assert "permuted blocks of [4]" in first["method"].item()
     assert first["p_value"].item() < 0.05

@@ -14,6 +14,8 @@ def test_outcome_table_rows(tmp_path):
     results = pd.DataFrame(
         {
             "visit": ["Week 4"] * 3,
+            "kind": ["lsmean", "lsmean", "contrast"],
+            "arm": ["control", "massager", ""],
             "contrast": ["LS-mean control", "LS-mean massager", "massager vs control"],
             "estimate": [-1.0, -6.0, -5.0],
             "std_error": [0.5, 0.5, 0.7],

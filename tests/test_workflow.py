@@ -109,6 +109,82 @@ def test_two_runs_in_two_folders_are_byte_identical(two_runs):
         assert (first / "results" / name).read_bytes() == (second / "results" / name).read_bytes()
 
 
+# --- reruns: each setting reaches its jobs as params; a change reruns just those -------
+
+DATA_STAGE = {"ingest", "validate", "validation_gate", "score", "derive", "verify_raw"}
+FIGURE_RULES = {
+    "figure_trajectories",
+    "figure_forest",
+    "figure_interaction",
+    "figure_consort",
+    "figure_diagnostics",
+    "figure_individual_change",
+}
+
+
+def scheduled(out: Path, change: dict) -> dict[str, int]:
+    """The jobs per rule that ``snakemake -n`` schedules after the complete run in
+    ``out`` once ``change`` is merged over that run's configuration."""
+    from rlstrial.config import deep_merge
+
+    config = deep_merge(yaml.safe_load((out / "config.yaml").read_text()), change)
+    variant = out / "variant.yaml"
+    variant.write_text(yaml.safe_dump(config))
+    result = subprocess.run(
+        [sys.executable, "-m", "snakemake", "-n", "--cores", "2", "--nolock"]
+        + ["--configfile", str(variant)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output[-3000:]
+    if "Nothing to be done" in output:
+        return {}
+    table = output.split("Job stats:")[1].split("total")[0].splitlines()[3:]
+    return {line.split()[0]: int(line.split()[1]) for line in table if line.strip()}
+
+
+def test_an_unchanged_config_schedules_nothing(two_runs):
+    assert scheduled(two_runs[0], {}) == {}
+
+
+def test_an_analysis_setting_reruns_the_analyses_and_what_follows_only(two_runs):
+    jobs = scheduled(two_runs[0], {"analysis": {"alpha": 0.01}})
+    assert jobs["analyze"] == 2  # the Park plan's two analyses
+    assert {"estimand", "publication_tables", "figure_forest", "report"} <= set(jobs)
+    assert not DATA_STAGE & set(jobs)
+
+
+def test_changing_one_analysis_reruns_that_analysis_alone(two_runs):
+    park = yaml.safe_load((ROOT / "config" / "park2020.yaml").read_text())
+    analyses = park["analysis"]["analyses"]
+    assert analyses[1]["name"] == "ancova"
+    analyses[1]["population"] = "SAFFL"
+    jobs = scheduled(two_runs[0], {"analysis": {"analyses": analyses}})
+    assert jobs["analyze"] == 1
+    assert not DATA_STAGE & set(jobs)
+
+
+def test_a_scoring_setting_reruns_scoring_onwards(two_runs):
+    latency = {"from": [1, 2, 3, 4, 5], "to": [0, 20, 50, 75, 100]}
+    jobs = scheduled(two_runs[0], {"instruments": {"MOS": {"recodes": {"latency": latency}}}})
+    assert {"score", "derive", "analyze", "report"} <= set(jobs)
+    assert not {"ingest", "validate", "validation_gate"} & set(jobs)
+
+
+def test_a_figure_setting_redraws_the_figures_and_the_report_only(two_runs):
+    jobs = scheduled(two_runs[0], {"figures": {"dpi": 150}})
+    assert set(jobs) == FIGURE_RULES | {"report", "all"}
+
+
+def test_the_order_of_the_arms_changes_no_job_but_the_reports_config_listing(two_runs):
+    config = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
+    jobs = scheduled(two_runs[0], {"arms": config["arms"][::-1]})
+    assert set(jobs) == {"report", "all"}
+
+
 # --- bad input: one folder with every defect, one run, one test per defect ------------
 
 

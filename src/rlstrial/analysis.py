@@ -1,7 +1,7 @@
 """The trial's model-based analyses: MMRM by outcome, factorial and vs-control contrasts.
 
-For one outcome (a PARAMCD of ``adqs``) and one analysis of the plan in
-``config["analysis"]``, :func:`analyse_outcome` fits the MMRM and returns one tidy
+For one outcome (a PARAMCD of ``adqs``) and one analysis of the plan
+(:class:`rlstrial.plan.Plan`), :func:`analyse_outcome` fits the MMRM and returns one tidy
 table (:data:`RESULT_COLUMNS`) with, at every post-baseline visit:
 
 - the LS-mean of each arm;
@@ -24,12 +24,18 @@ from statsmodels.stats.multitest import multipletests
 
 from rlstrial.mmrm import fit_mmrm
 from rlstrial.mmrm.fit import MMRMResult
+from rlstrial.plan import Analysis, Design, Multiplicity, Plan
 
 RESULT_COLUMNS = [
     "outcome",
     "analysis",
     "population",
     "visit",
+    "kind",
+    "effect",
+    "arm",
+    "active",
+    "reference",
     "contrast",
     "estimate",
     "std_error",
@@ -44,52 +50,51 @@ RESULT_COLUMNS = [
 
 
 def factorial_weights(arms: list[dict]) -> dict[str, dict[str, float]]:
-    """Weights on the arm means of each contrast of a 2x2 factorial trial.
+    """Weights on the arm means of each contrast of a 2x2 factorial trial (a view of
+    :attr:`rlstrial.plan.Design.contrasts`, by arm code; control is the arm with
+    neither factor, wherever it is listed).
 
     Examples
     --------
-    >>> arms = [{"code": "control", "massager": False, "heat": False},
-    ...         {"code": "massager", "massager": True, "heat": False},
-    ...         {"code": "heat", "massager": False, "heat": True},
-    ...         {"code": "combined", "massager": True, "heat": True}]
+    >>> arms = [{"code": "massager", "label": "M", "massager": True, "heat": False},
+    ...         {"code": "control", "label": "C", "massager": False, "heat": False},
+    ...         {"code": "heat", "label": "H", "massager": False, "heat": True},
+    ...         {"code": "combined", "label": "MH", "massager": True, "heat": True}]
     >>> weights = factorial_weights(arms)
+    >>> list(weights)[:3]
+    ['massager vs control', 'heat vs control', 'combined vs control']
     >>> weights["massager main effect"]
     {'control': -0.5, 'massager': 0.5, 'heat': -0.5, 'combined': 0.5}
     >>> weights["massager x heat interaction"]
     {'control': 1.0, 'massager': -1.0, 'heat': -1.0, 'combined': 1.0}
     """
-    control = next(arm["code"] for arm in arms if not arm["massager"] and not arm["heat"])
-    out: dict[str, dict[str, float]] = {}
-    for arm in arms:
-        if arm["code"] != control:
-            out[f"{arm['code']} vs {control}"] = {
-                a["code"]: float(a["code"] == arm["code"]) - float(a["code"] == control)
-                for a in arms
-            }
-    for factor in ("massager", "heat"):
-        out[f"{factor} main effect"] = {a["code"]: 0.5 if a[factor] else -0.5 for a in arms}
-    out["massager x heat interaction"] = {
-        a["code"]: 1.0 if a["massager"] == a["heat"] else -1.0 for a in arms
+    design = Design.from_config(arms, [])
+    return {
+        contrast.name: dict(zip(design.arm_codes, contrast.weights, strict=True))
+        for contrast in design.contrasts
     }
-    return out
 
 
 def analysis_data(
-    adqs: pd.DataFrame, adsl: pd.DataFrame, paramcd: str, population: str, baseline: str
+    adqs: pd.DataFrame, adsl: pd.DataFrame, paramcd: str, analysis: Analysis
 ) -> pd.DataFrame:
-    """The rows of one outcome used by an analysis (ANL01FL = Y, population flag = Y)."""
-    flags = adsl.set_index("USUBJID")[population]
+    """The rows of one outcome used by an analysis (ANL01FL = Y, population flag = Y),
+    with the analysis' covariates that adqs lacks joined from adsl."""
+    flags = adsl.set_index("USUBJID")[analysis.population]
     rows = adqs[
         (adqs["PARAMCD"] == paramcd) & (adqs["ANL01FL"] == "Y") & adqs["USUBJID"].map(flags).eq("Y")
     ].copy()
-    if baseline in ("covariate", "none"):
+    for column in analysis.covariates:
+        if column not in rows:
+            rows[column] = rows["USUBJID"].map(adsl.set_index("USUBJID")[column])
+    if analysis.baseline in ("covariate", "none"):
         rows = rows[rows["ABLFL"] != "Y"]
-    if baseline == "covariate":
+    if analysis.baseline == "covariate":
         rows = rows[rows["BASE"].notna()]
     return rows.reset_index(drop=True)
 
 
-def _cell_rows(fit: MMRMResult, data, arms, visits, baseline, control) -> dict:
+def _cell_rows(fit: MMRMResult, design: Design, visits: list[str], baseline: str) -> dict:
     """Coefficient rows L with L @ beta = LS-mean of each (arm, visit)."""
     if baseline != "clda":
         cells, matrix = fit.lsmeans_matrix(["TRT01P", "AVISIT"])
@@ -100,11 +105,11 @@ def _cell_rows(fit: MMRMResult, data, arms, visits, baseline, control) -> dict:
     cells, matrix = fit.lsmeans_matrix(["AVISIT"])
     base = {v: matrix[k] for k, v in enumerate(cells["AVISIT"])}
     rows = {}
-    for arm in arms:
+    for arm in design.arm_codes:
         for visit in visits:
             row = base[visit].copy()
             column = _clda_column(arm, visit)
-            if arm != control and column in fit.design.columns:
+            if arm != design.control and column in fit.design.columns:
                 row[fit.design.columns.index(column)] += 1.0
             rows[(arm, visit)] = row
     return rows
@@ -115,22 +120,21 @@ def _clda_column(arm: str, visit: str) -> str:
 
 
 def fit_outcome(
-    data: pd.DataFrame, config: dict, baseline: str, covariates: list[str], model: str = "mmrm"
+    data: pd.DataFrame, plan: Plan, analysis: Analysis, *, threads: int | None = 1
 ) -> MMRMResult:
-    """Fit the model of one outcome under the given baseline handling: the MMRM
-    (``model="mmrm"``) or the random-intercept model on MixedLM
-    (``"random_intercept"``, a sensitivity analysis) with the same fixed effects."""
-    plan = config["analysis"]
-    arms = [arm["code"] for arm in config["arms"]]
-    control = arms[0]
-    covariates = [c for c in covariates if data[c].nunique() > 1]  # e.g. a single site
-    visits = [v["label"] for v in config["visits"] if baseline == "clda" or not v.get("baseline")]
+    """Fit the model of one outcome under one analysis: the MMRM (``model="mmrm"``)
+    or the random-intercept model on MixedLM (``"random_intercept"``, a sensitivity
+    analysis) with the same fixed effects. Control (the arm with neither factor) is
+    the reference level, whatever the order of the arms in the configuration."""
+    design = plan.design
+    covariates = [c for c in analysis.covariates if data[c].nunique() > 1]  # e.g. one site
+    visits = [v.label for v in design.visits if analysis.baseline == "clda" or not v.baseline]
     visits = [v for v in visits if (data["AVISIT"] == v).any()]
     data = data.assign(AVISIT=pd.Categorical(data["AVISIT"], categories=visits))
     reference = {"AVISIT": visits[0]}
-    if baseline == "clda":
+    if analysis.baseline == "clda":
         extra = []
-        for arm in arms[1:]:
+        for arm in design.active_arms:
             for visit in visits[1:]:
                 column = _clda_column(arm, visit)
                 data[column] = ((data["TRT01P"] == arm) & (data["AVISIT"] == visit)).astype(float)
@@ -138,12 +142,16 @@ def fit_outcome(
         terms = ["AVISIT", *extra, *covariates]
         response = "AVAL"
     else:
-        data = data.assign(TRT01P=pd.Categorical(data["TRT01P"], categories=arms))
-        reference["TRT01P"] = control
-        terms = ["TRT01P * AVISIT", *(["BASE"] if baseline == "covariate" else []), *covariates]
-        response = "CHG" if baseline == "covariate" else "AVAL"
+        data = data.assign(TRT01P=pd.Categorical(data["TRT01P"], categories=design.arm_codes))
+        reference["TRT01P"] = design.control
+        terms = [
+            "TRT01P * AVISIT",
+            *(["BASE"] if analysis.baseline == "covariate" else []),
+            *covariates,
+        ]
+        response = "CHG" if analysis.baseline == "covariate" else "AVAL"
     formula = f"{response} ~ " + " + ".join(terms)
-    if model == "random_intercept":
+    if analysis.model == "random_intercept":
         from rlstrial.mmrm.random_effects import random_intercept_fit
 
         return random_intercept_fit(
@@ -154,29 +162,26 @@ def fit_outcome(
         formula,
         subject="USUBJID",
         visit="AVISIT",
-        covariance=plan["covariance"],
-        fallback=tuple(plan["fallback"]),
+        covariance=plan.model.covariance,
+        fallback=plan.model.fallback,
         reference=reference,
         visit_levels=visits,
+        threads=threads,
     )
 
 
 def fit_analysis(
-    adqs: pd.DataFrame, adsl: pd.DataFrame, config: dict, paramcd: str, analysis: dict
+    adqs: pd.DataFrame, adsl: pd.DataFrame, plan: Plan, paramcd: str, analysis: Analysis
 ) -> tuple[pd.DataFrame, MMRMResult]:
     """The analysis data and the fitted model of one outcome under one analysis."""
-    plan = config["analysis"]
-    population = analysis.get("population", plan["population"])
-    covariates = analysis.get("covariates", plan["covariates"])
-    data = analysis_data(adqs, adsl, paramcd, population, analysis["baseline"])
+    data = analysis_data(adqs, adsl, paramcd, analysis)
     if data.empty:
-        raise ValueError(f"no analysable {paramcd} records in population {population}")
-    fit = fit_outcome(data, config, analysis["baseline"], covariates, analysis.get("model", "mmrm"))
-    return data, fit
+        raise ValueError(f"no analysable {paramcd} records in population {analysis.population}")
+    return data, fit_outcome(data, plan, analysis)
 
 
 def analyse_outcome(
-    adqs: pd.DataFrame, adsl: pd.DataFrame, config: dict, paramcd: str, analysis: dict
+    adqs: pd.DataFrame, adsl: pd.DataFrame, plan: Plan, paramcd: str, analysis: Analysis
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Fit one outcome under one analysis of the plan; return results and fit statistics.
 
@@ -184,63 +189,68 @@ def analyse_outcome(
     ----------
     adqs, adsl
         The analysis datasets.
-    config
-        A validated configuration with an ``analysis`` plan.
+    plan
+        The analysis plan (:func:`rlstrial.plan.build_plan`); its ``design`` and
+        ``model`` sections are used.
     paramcd
         The outcome.
     analysis
-        One entry of ``config["analysis"]["analyses"]``: name, baseline, model
-        (``mmrm`` or ``random_intercept``), population and covariates (the last two
-        default to the plan's; e.g. ``PPROTFL`` for the per-protocol analysis).
+        One analysis of the plan (``plan.analysis(name)``): name, baseline handling,
+        model (``mmrm`` or ``random_intercept``), population and covariates.
 
     Returns
     -------
     results : DataFrame
-        Columns :data:`RESULT_COLUMNS`, one row per visit and contrast (LS-means are
-        labelled ``"LS-mean <arm>"``). ``p_adjusted`` is adjusted within each visit
-        over the contrasts of the multiplicity family (``adjustment`` names the
-        method; others carry their unadjusted p and ``"none"``).
+        Columns :data:`RESULT_COLUMNS`, one row per visit and LS-mean or contrast.
+        ``kind`` is ``lsmean`` (``arm`` names the arm) or ``contrast`` (``effect`` is
+        ``vs control``, ``main effect`` or ``interaction``; ``active`` and
+        ``reference`` name what is compared, see :class:`rlstrial.plan.Contrast`);
+        ``contrast`` is the display label (``"LS-mean <arm>"`` or the contrast's
+        name). ``p_adjusted`` is adjusted within each visit over the contrasts of the
+        multiplicity family (``adjustment`` names the method; others carry their
+        unadjusted p and ``"none"``).
     fit_statistics : DataFrame
         The MMRM's fit statistics (structure used, convergence, -2LL, ...), labelled
         with outcome and analysis.
     """
-    data, fit = fit_analysis(adqs, adsl, config, paramcd, analysis)
-    return summarize_analysis(data, fit, config, paramcd, analysis)
+    data, fit = fit_analysis(adqs, adsl, plan, paramcd, analysis)
+    return summarize_analysis(data, fit, plan, paramcd, analysis)
 
 
 def summarize_analysis(
-    data: pd.DataFrame, fit: MMRMResult, config: dict, paramcd: str, analysis: dict
+    data: pd.DataFrame, fit: MMRMResult, plan: Plan, paramcd: str, analysis: Analysis
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The result table and fit statistics of a fitted analysis (see analyse_outcome)."""
-    plan = config["analysis"]
-    population = analysis.get("population", plan["population"])
-    baseline = analysis["baseline"]
-    arms = [arm["code"] for arm in config["arms"]]
-    post = [v["label"] for v in config["visits"] if not v.get("baseline")]
-    post = [v for v in post if (data["AVISIT"] == v).any()]
-    cells = _cell_rows(fit, data, arms, post, baseline, arms[0])
-    weights = factorial_weights(config["arms"])
+    design = plan.design
+    arms = design.arm_codes
+    post = [v.label for v in design.post_baseline_visits if (data["AVISIT"] == v.label).any()]
+    cells = _cell_rows(fit, design, post, analysis.baseline)
     counts = data[data["ABLFL"] != "Y"].groupby(["AVISIT", "TRT01P"], observed=True).size()
-    rows, names, meta = [], [], []
+    rows, meta = [], []
     for visit in post:
         for arm in arms:
             rows.append(cells[(arm, visit)])
-            names.append(f"LS-mean {arm}")
-            meta.append((visit, int(counts.get((visit, arm), 0))))
-        for name, w in weights.items():
-            rows.append(sum(w[arm] * cells[(arm, visit)] for arm in arms))
-            names.append(name)
-            involved = [arm for arm in arms if w[arm] != 0]
-            meta.append((visit, int(sum(counts.get((visit, arm), 0) for arm in involved))))
+            n = int(counts.get((visit, arm), 0))
+            meta.append((visit, "lsmean", "", arm, "", "", f"LS-mean {arm}", n))
+        for c in design.contrasts:
+            rows.append(
+                sum(w * cells[(arm, visit)] for arm, w in zip(arms, c.weights, strict=True))
+            )
+            involved = [arm for arm, w in zip(arms, c.weights, strict=True) if w != 0]
+            n = int(sum(counts.get((visit, arm), 0) for arm in involved))
+            meta.append((visit, "contrast", c.kind, "", c.active, c.reference, c.name, n))
     matrix = np.array(rows)
-    table = fit.contrast(matrix, names=names, level=1 - plan["alpha"]).drop(columns="t_value")
-    table.insert(0, "visit", [visit for visit, _ in meta])
-    table["n"] = [n for _, n in meta]
-    table = _adjust(table, plan["multiplicity"], fit, matrix)
-    table.insert(0, "population", population)
-    table.insert(0, "analysis", analysis["name"])
+    labels = [m[6] for m in meta]
+    table = fit.contrast(matrix, names=labels, level=1 - plan.model.alpha).drop(columns="t_value")
+    described = pd.DataFrame(
+        meta, columns=["visit", "kind", "effect", "arm", "active", "reference", "contrast", "n"]
+    )
+    table = pd.concat([described.drop(columns="contrast"), table], axis=1)
+    table = _adjust(table, plan.model.multiplicity, fit, matrix)
+    table.insert(0, "population", analysis.population)
+    table.insert(0, "analysis", analysis.name)
     table.insert(0, "outcome", paramcd)
-    statistics = fit.fit_statistics.assign(outcome=paramcd, analysis=analysis["name"])
+    statistics = fit.fit_statistics.assign(outcome=paramcd, analysis=analysis.name)
     return table[RESULT_COLUMNS], statistics[["outcome", "analysis", "statistic", "value"]]
 
 
@@ -270,9 +280,11 @@ def model_diagnostics(data: pd.DataFrame, fit: MMRMResult) -> tuple[pd.DataFrame
     return residuals, correlation
 
 
-def _adjust(table: pd.DataFrame, multiplicity: dict, fit: MMRMResult, matrix) -> pd.DataFrame:
-    family = set(multiplicity["family"])
-    method = multiplicity["method"]
+def _adjust(
+    table: pd.DataFrame, multiplicity: Multiplicity, fit: MMRMResult, matrix
+) -> pd.DataFrame:
+    family = set(multiplicity.family)
+    method = multiplicity.method
     table = table.copy()
     table["p_adjusted"] = table["p_value"]
     table["adjustment"] = "none"

@@ -63,6 +63,20 @@ def _check_items(items: list[dict]) -> list[str]:
         seen.add(str(item.get("item")))
         if bool(item.get("outputs")) == bool(item.get("none")):
             problems.append(f"{label}: give either 'outputs' or 'none' (why no output does)")
+        problems += [f"{label}: {problem}" for problem in _unregistered(item)]
+    return problems
+
+
+def _unregistered(item: dict) -> list[str]:
+    """Table and figure patterns of an item that name no registered output."""
+    from rlstrial.registry import is_registered
+
+    problems = []
+    for output in item.get("outputs") or []:
+        path = output["path"] if isinstance(output, dict) else output
+        folder, _, name = path.rpartition("/")
+        if folder.endswith(("/tables", "/figures")) and not is_registered(name.split(".")[0]):
+            problems.append(f"{path} is not a registered table or figure (rlstrial.registry)")
     return problems
 
 

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from rlstrial.ingest import ROW
+from rlstrial.plan import Design
 
 ADSL_COLUMNS = [
     "USUBJID",
@@ -167,7 +168,8 @@ def derive_adsl(tables: dict[str, pd.DataFrame], config: dict) -> pd.DataFrame:
     -------
     DataFrame
         Columns :data:`ADSL_COLUMNS`: USUBJID, SITEID, STRATUM, RANDDT (randomization
-        date), TRT01P (planned arm code), TRT01PN (arm number, config order from 1),
+        date), TRT01P (planned arm code), TRT01PN (arm number from 1: control,
+        massager, heat, massager + heat, whatever the order of the arms in config),
         MASSFL/HEATFL (factor levels, Y/N), AGE, SEX, RACE, ETHNIC, RLSDUR (years with
         RLS), RLSMEDFL (on RLS medication, Y/N), RLSMEDCL, ITTFL (randomized), SAFFL
         (control, or any use of the allocated device), PPROTFL (per protocol: see
@@ -175,7 +177,8 @@ def derive_adsl(tables: dict[str, pd.DataFrame], config: dict) -> pd.DataFrame:
         DCSREAS, DIARYDY, ADHDY, ADHPCT, MASSMIN, HEATMIN (see
         :func:`summarize_adherence`). Sorted by USUBJID.
     """
-    arms = {arm["code"]: (k + 1, arm) for k, arm in enumerate(config["arms"])}
+    design = Design.from_config(config["arms"], config["visits"])  # control first
+    arms = {arm.code: (k + 1, arm) for k, arm in enumerate(design.arms)}
     rand = tables["randomization.csv"]
     adsl = pd.DataFrame(
         {
@@ -185,8 +188,8 @@ def derive_adsl(tables: dict[str, pd.DataFrame], config: dict) -> pd.DataFrame:
             "RANDDT": rand["randomization_date"],
             "TRT01P": rand["arm"],
             "TRT01PN": rand["arm"].map(lambda a: arms[a][0]),
-            "MASSFL": _yn(rand["arm"].map(lambda a: arms[a][1]["massager"])),
-            "HEATFL": _yn(rand["arm"].map(lambda a: arms[a][1]["heat"])),
+            "MASSFL": _yn(rand["arm"].map(lambda a: arms[a][1].massager)),
+            "HEATFL": _yn(rand["arm"].map(lambda a: arms[a][1].heat)),
         }
     )
     base = tables["baseline.csv"].rename(

@@ -1,28 +1,26 @@
 """Effect sizes, responders and non-model checks at the primary visit.
 
-Each function takes ``adqs``/``adsl`` and the configuration and returns a tidy
-DataFrame; none reads or writes files.
+Each function takes ``adqs``/``adsl`` and the analysis plan (:class:`rlstrial.plan.Plan`:
+its design, primary, model and responder sections) and returns a tidy DataFrame; none
+reads or writes files. Control is the plan's control arm (neither factor).
 """
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import pingouin as pg
-from scipy import stats
-from statsmodels.stats.contingency_tables import Table2x2
-from statsmodels.stats.proportion import confint_proportions_2indep, proportion_confint
+
+from rlstrial.plan import Plan
 
 
 def primary_visit_changes(
-    adqs: pd.DataFrame, adsl: pd.DataFrame, config: dict, paramcd: str | None = None
+    adqs: pd.DataFrame, adsl: pd.DataFrame, plan: Plan, paramcd: str | None = None
 ) -> pd.DataFrame:
     """Observed change from baseline at the primary visit, population members only:
     USUBJID, TRT01P, CHG."""
-    plan = config["analysis"]
-    paramcd = paramcd or plan["primary"]["outcome"]
-    label = next(v["label"] for v in config["visits"] if v["code"] == plan["primary"]["visit"])
-    members = set(adsl.loc[adsl[plan["population"]] == "Y", "USUBJID"])
+    paramcd = paramcd or plan.primary.outcome
+    label = plan.primary_visit.label
+    members = set(adsl.loc[adsl[plan.model.population] == "Y", "USUBJID"])
     rows = adqs[
         (adqs["PARAMCD"] == paramcd)
         & (adqs["AVISIT"] == label)
@@ -33,7 +31,7 @@ def primary_visit_changes(
     return rows[["USUBJID", "TRT01P", "CHG"]].reset_index(drop=True)
 
 
-def hedges_g(adqs: pd.DataFrame, adsl: pd.DataFrame, config: dict) -> pd.DataFrame:
+def hedges_g(adqs: pd.DataFrame, adsl: pd.DataFrame, plan: Plan) -> pd.DataFrame:
     """Hedges' g of the change from baseline, each active arm versus control.
 
     Returns
@@ -43,11 +41,13 @@ def hedges_g(adqs: pd.DataFrame, adsl: pd.DataFrame, config: dict) -> pd.DataFra
         active arm improved more when lower scores are better), ci_lower, ci_upper
         (95%, pingouin's compute_esci).
     """
-    changes = primary_visit_changes(adqs, adsl, config)
-    arms = [arm["code"] for arm in config["arms"]]
-    control = changes.loc[changes["TRT01P"] == arms[0], "CHG"].to_numpy()
+    import pingouin as pg
+
+    changes = primary_visit_changes(adqs, adsl, plan)
+    reference = plan.design.control
+    control = changes.loc[changes["TRT01P"] == reference, "CHG"].to_numpy()
     rows = []
-    for arm in arms[1:]:
+    for arm in plan.design.active_arms:
         active = changes.loc[changes["TRT01P"] == arm, "CHG"].to_numpy()
         g = float(pg.compute_effsize(active, control, eftype="hedges"))
         low, high = pg.compute_esci(
@@ -55,7 +55,7 @@ def hedges_g(adqs: pd.DataFrame, adsl: pd.DataFrame, config: dict) -> pd.DataFra
         )
         rows.append(
             {
-                "contrast": f"{arm} vs {arms[0]}",
+                "contrast": f"{arm} vs {reference}",
                 "n_active": len(active),
                 "n_control": len(control),
                 "estimate": g,
@@ -66,8 +66,8 @@ def hedges_g(adqs: pd.DataFrame, adsl: pd.DataFrame, config: dict) -> pd.DataFra
     return pd.DataFrame(rows)
 
 
-def responders(adqs: pd.DataFrame, adsl: pd.DataFrame, config: dict) -> pd.DataFrame:
-    """Responder analysis at the primary visit (``config["analysis"]["responder"]``).
+def responders(adqs: pd.DataFrame, adsl: pd.DataFrame, plan: Plan) -> pd.DataFrame:
+    """Responder analysis at the primary visit (``plan.responder``).
 
     A responder improves by at least ``threshold`` points (change <= -threshold).
     Participants without a primary-visit value count as non-responders
@@ -80,18 +80,20 @@ def responders(adqs: pd.DataFrame, adsl: pd.DataFrame, config: dict) -> pd.DataF
         Wilson 95% CI) and per active arm versus control (risk difference with
         Newcombe score CI, and odds ratio with its Wald CI on the log scale).
     """
-    rule = config["analysis"]["responder"]
-    plan = config["analysis"]
-    arms = [arm["code"] for arm in config["arms"]]
-    members = adsl[adsl[plan["population"]] == "Y"][["USUBJID", "TRT01P"]]
-    changes = primary_visit_changes(adqs, adsl, config, rule["outcome"]).set_index("USUBJID")["CHG"]
+    from statsmodels.stats.contingency_tables import Table2x2
+    from statsmodels.stats.proportion import confint_proportions_2indep, proportion_confint
+
+    rule = plan.responder
+    reference = plan.design.control
+    members = adsl[adsl[plan.model.population] == "Y"][["USUBJID", "TRT01P"]]
+    changes = primary_visit_changes(adqs, adsl, plan, rule.outcome).set_index("USUBJID")["CHG"]
     members = members.assign(CHG=members["USUBJID"].map(changes))
-    if rule["missing"] == "exclude":
+    if rule.missing == "exclude":
         members = members[members["CHG"].notna()]
-    members = members.assign(responder=members["CHG"].le(-rule["threshold"]))
+    members = members.assign(responder=members["CHG"].le(-rule.threshold))
     counts = members.groupby("TRT01P")["responder"].agg(["sum", "size"])
     rows = []
-    for arm in arms:
+    for arm in plan.design.arm_codes:
         k, n = int(counts.loc[arm, "sum"]), int(counts.loc[arm, "size"])
         low, high = proportion_confint(k, n, method="wilson")
         rows.append(
@@ -105,13 +107,13 @@ def responders(adqs: pd.DataFrame, adsl: pd.DataFrame, config: dict) -> pd.DataF
                 "ci_upper": high,
             }
         )
-    k0, n0 = int(counts.loc[arms[0], "sum"]), int(counts.loc[arms[0], "size"])
-    for arm in arms[1:]:
+    k0, n0 = int(counts.loc[reference, "sum"]), int(counts.loc[reference, "size"])
+    for arm in plan.design.active_arms:
         k1, n1 = int(counts.loc[arm, "sum"]), int(counts.loc[arm, "size"])
         low, high = confint_proportions_2indep(k1, n1, k0, n0, method="newcomb")
         rows.append(
             {
-                "contrast": f"{arm} vs {arms[0]}",
+                "contrast": f"{arm} vs {reference}",
                 "measure": "risk difference",
                 "n": n1 + n0,
                 "responders": k1 + k0,
@@ -124,7 +126,7 @@ def responders(adqs: pd.DataFrame, adsl: pd.DataFrame, config: dict) -> pd.DataF
         low, high = table.oddsratio_confint()
         rows.append(
             {
-                "contrast": f"{arm} vs {arms[0]}",
+                "contrast": f"{arm} vs {reference}",
                 "measure": "odds ratio",
                 "n": n1 + n0,
                 "responders": k1 + k0,
@@ -136,14 +138,16 @@ def responders(adqs: pd.DataFrame, adsl: pd.DataFrame, config: dict) -> pd.DataF
     return pd.DataFrame(rows)
 
 
-def rank_test(adqs: pd.DataFrame, adsl: pd.DataFrame, config: dict) -> pd.DataFrame:
+def rank_test(adqs: pd.DataFrame, adsl: pd.DataFrame, plan: Plan) -> pd.DataFrame:
     """Kruskal-Wallis test of the change at the primary visit across arms, and
     Mann-Whitney tests of each active arm versus control (a rank-based check).
 
     Returns contrast, statistic, p_value, n.
     """
-    changes = primary_visit_changes(adqs, adsl, config)
-    arms = [arm["code"] for arm in config["arms"]]
+    from scipy import stats
+
+    changes = primary_visit_changes(adqs, adsl, plan)
+    arms = plan.design.arm_codes  # control first
     groups = [changes.loc[changes["TRT01P"] == arm, "CHG"].to_numpy() for arm in arms]
     statistic, p_value = stats.kruskal(*groups)
     rows = [
@@ -158,7 +162,7 @@ def rank_test(adqs: pd.DataFrame, adsl: pd.DataFrame, config: dict) -> pd.DataFr
         result = stats.mannwhitneyu(group, groups[0], alternative="two-sided")
         rows.append(
             {
-                "contrast": f"{arm} vs {arms[0]} (Mann-Whitney)",
+                "contrast": f"{arm} vs {plan.design.control} (Mann-Whitney)",
                 "statistic": float(result.statistic),
                 "p_value": float(result.pvalue),
                 "n": len(group) + len(groups[0]),
@@ -168,7 +172,7 @@ def rank_test(adqs: pd.DataFrame, adsl: pd.DataFrame, config: dict) -> pd.DataFr
 
 
 def completers_anova(
-    adqs: pd.DataFrame, adsl: pd.DataFrame, config: dict, paramcd: str | None = None
+    adqs: pd.DataFrame, adsl: pd.DataFrame, plan: Plan, paramcd: str | None = None
 ) -> pd.DataFrame:
     """Completers-only mixed ANOVA (pingouin): arm (between) x visit (within) on the
     post-baseline values of participants with every post-baseline visit (a one-way
@@ -177,9 +181,10 @@ def completers_anova(
     Returns pingouin's table (Source, SS, DF1, DF2, MS, F, p_unc, np2) with the
     analysis labelled ``completers only`` and the number of completers ``n``.
     """
-    plan = config["analysis"]
-    paramcd = paramcd or plan["primary"]["outcome"]
-    members = set(adsl.loc[adsl[plan["population"]] == "Y", "USUBJID"])
+    import pingouin as pg
+
+    paramcd = paramcd or plan.primary.outcome
+    members = set(adsl.loc[adsl[plan.model.population] == "Y", "USUBJID"])
     rows = adqs[
         (adqs["PARAMCD"] == paramcd)
         & (adqs["ABLFL"] != "Y")

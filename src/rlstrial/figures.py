@@ -55,12 +55,12 @@ FIXED_METADATA = {
 }
 
 
-def save_figure(figure: plt.Figure, stem: str | Path) -> list[Path]:
-    """Write ``stem``.pdf, .svg and .png (300 dpi) with fixed metadata; close the figure."""
+def save_figure(figure: plt.Figure, stem: str | Path, dpi: int = 300) -> list[Path]:
+    """Write ``stem``.pdf, .svg and .png (``dpi``) with fixed metadata; close the figure."""
     stem = Path(stem)
     stem.parent.mkdir(parents=True, exist_ok=True)
     paths = []
-    with plt.rc_context(STYLE):  # font embedding and SVG ids are read when saving
+    with plt.rc_context({**STYLE, "savefig.dpi": dpi}):  # embedding and SVG ids: at saving
         for kind in ("pdf", "svg", "png"):
             path = stem.with_suffix(f".{kind}")
             figure.savefig(path, metadata=FIXED_METADATA[kind])
@@ -79,7 +79,7 @@ def plot_trajectories(results: pd.DataFrame, arms: list[str], title: str) -> plt
     Examples
     --------
     >>> table = pd.DataFrame({"visit": ["Week 1", "Week 1", "Week 2", "Week 2"],
-    ...     "contrast": ["LS-mean control", "LS-mean massager"] * 2,
+    ...     "kind": "lsmean", "arm": ["control", "massager"] * 2,
     ...     "estimate": [-1.0, -2.0, -1.5, -4.0], "ci_lower": [-2.0, -3.0, -2.5, -5.0],
     ...     "ci_upper": [0.0, -1.0, -0.5, -3.0]})
     >>> figure = plot_trajectories(table, ["control", "massager"], "IRLS")
@@ -94,7 +94,8 @@ def plot_trajectories(results: pd.DataFrame, arms: list[str], title: str) -> plt
         x = np.arange(len(visits))
         offsets = np.linspace(-0.12, 0.12, len(arms))
         for k, arm in enumerate(arms):
-            rows = results[results["contrast"] == f"LS-mean {arm}"].set_index("visit").loc[visits]
+            lsmeans = results[(results["kind"] == "lsmean") & (results["arm"] == arm)]
+            rows = lsmeans.set_index("visit").loc[visits]
             colour = _arm_colour(arm, k)
             axes.errorbar(
                 x + offsets[k],
@@ -146,19 +147,21 @@ def plot_forest(contrasts: pd.DataFrame, title: str) -> plt.Figure:
     return figure
 
 
-def plot_interaction(results: pd.DataFrame, arms: list[dict], visit: str, title: str) -> plt.Figure:
-    """The 2x2 interaction plot at one visit: LS-means by massager (x) and heat (lines)."""
+def plot_interaction(results: pd.DataFrame, arms: list, visit: str, title: str) -> plt.Figure:
+    """The 2x2 interaction plot at one visit: LS-means by massager (x) and heat (lines).
+
+    ``arms`` are :class:`rlstrial.plan.Arm` objects (code, massager, heat)."""
     with plt.rc_context(STYLE):
         figure, axes = plt.subplots(
             figsize=(SINGLE_COLUMN, SINGLE_COLUMN * 0.75), layout="constrained"
         )
-        at_visit = results[results["visit"] == visit].set_index("contrast")
+        at_visit = results[(results["visit"] == visit) & (results["kind"] == "lsmean")]
+        at_visit = at_visit.set_index("arm")
         for k, heat in enumerate((False, True)):
-            cells = [a for a in arms if a["heat"] == heat]
-            cells.sort(key=lambda a: a["massager"])
-            estimates = [at_visit.loc[f"LS-mean {a['code']}", "estimate"] for a in cells]
-            low = [at_visit.loc[f"LS-mean {a['code']}", "ci_lower"] for a in cells]
-            high = [at_visit.loc[f"LS-mean {a['code']}", "ci_upper"] for a in cells]
+            cells = sorted((a for a in arms if a.heat == heat), key=lambda a: a.massager)
+            estimates = [at_visit.loc[a.code, "estimate"] for a in cells]
+            low = [at_visit.loc[a.code, "ci_lower"] for a in cells]
+            high = [at_visit.loc[a.code, "ci_upper"] for a in cells]
             x = np.array([0, 1]) + (k - 0.5) * 0.06
             axes.errorbar(
                 x,

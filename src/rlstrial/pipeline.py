@@ -1,8 +1,11 @@
 """The workflow's stages as functions: what each Snakemake rule calls.
 
-Each stage reads its inputs, calls the package's computations and writes its
-outputs; the Snakemake scripts in ``workflow/scripts/`` only pass paths and config.
-The same functions serve notebooks and tests.
+Each function is named after the rule that calls it: it reads the rule's inputs,
+calls the package's computations and writes its outputs. The Snakemake scripts in
+``workflow/scripts/`` only pass paths and the rule's ``params:`` (the settings it
+uses: sections of the analysis plan, :class:`rlstrial.plan.Plan`, or of the raw-data
+contract). The same functions serve notebooks and tests. Heavy modules are imported
+inside the stages that use them, so that each job pays only for its own imports.
 """
 
 from __future__ import annotations
@@ -12,10 +15,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from rlstrial.derive import derive_adae, derive_adqs, derive_adsl, row_ledger
-from rlstrial.ingest import compare_manifests, read_raw_folder, sha256_manifest, typed_tables
-from rlstrial.scoring import score_questionnaires
-from rlstrial.validate import raise_for_blocking, summarize_findings, validate_raw
+from rlstrial.io import read_results, write_table
+from rlstrial.plan import Plan
 
 log = logging.getLogger("rlstrial")
 
@@ -24,18 +25,10 @@ class RawDataChanged(RuntimeError):
     """A raw file changed while the workflow ran."""
 
 
-def write_table(table: pd.DataFrame, path: str | Path) -> None:
-    """Write ``table`` to ``path`` (CSV with LF line ends, or Parquet), deterministically."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if path.suffix == ".parquet":
-        table.to_parquet(path, index=False)
-    else:
-        table.to_csv(path, index=False, lineterminator="\n", date_format="%Y-%m-%d")
-
-
 def ingest(raw: str | Path, manifest_path: str | Path) -> pd.DataFrame:
     """Record the SHA-256 of every raw file (checked again by :func:`verify_raw`)."""
+    from rlstrial.ingest import sha256_manifest
+
     manifest = sha256_manifest(raw)
     write_table(manifest, manifest_path)
     log.info("recorded sha256 of %d raw files in %s", len(manifest), raw)
@@ -46,6 +39,8 @@ def validate(
     raw: str | Path, config: dict, queries_path: str | Path, summary_path: str | Path
 ) -> pd.DataFrame:
     """Run every check and write the query listing and its summary."""
+    from rlstrial.validate import summarize_findings, validate_raw
+
     _, findings = validate_raw(raw, config)
     write_table(findings, queries_path)
     summary = summarize_findings(findings)
@@ -65,8 +60,10 @@ def validate(
     return findings
 
 
-def gate(queries_path: str | Path, flag_path: str | Path) -> None:
+def validation_gate(queries_path: str | Path, flag_path: str | Path) -> None:
     """Stop the run when the query listing has blocking findings; else write the flag."""
+    from rlstrial.validate import raise_for_blocking
+
     findings = pd.read_csv(queries_path, dtype={"value": str}, keep_default_na=False)
     findings["row"] = pd.to_numeric(findings["row"]).astype("Int64")
     raise_for_blocking(findings, str(queries_path))
@@ -75,6 +72,9 @@ def gate(queries_path: str | Path, flag_path: str | Path) -> None:
 
 def load_validated(raw: str | Path, config: dict) -> dict[str, pd.DataFrame]:
     """Typed raw tables of a folder that has passed validation (checked again here)."""
+    from rlstrial.ingest import typed_tables
+    from rlstrial.validate import raise_for_blocking, validate_raw
+
     tables, findings = validate_raw(raw, config)
     raise_for_blocking(findings, "the query listing (run the validate stage)")
     return typed_tables(tables, config)
@@ -82,6 +82,9 @@ def load_validated(raw: str | Path, config: dict) -> dict[str, pd.DataFrame]:
 
 def score(raw: str | Path, config: dict, scores_path: str | Path) -> pd.DataFrame:
     """Score every questionnaire of a raw folder that passed the validation gate."""
+    from rlstrial.ingest import read_raw_folder, typed_tables
+    from rlstrial.scoring import score_questionnaires
+
     tables = typed_tables(read_raw_folder(raw)[0], config)
     scores = score_questionnaires(tables["questionnaires.csv"], config)
     write_table(scores, scores_path)
@@ -98,6 +101,9 @@ def derive(
     ``outputs`` maps names (``adsl_parquet``, ``adsl_csv``, ..., ``ledger``,
     ``exclusions``) to paths.
     """
+    from rlstrial.derive import derive_adae, derive_adqs, derive_adsl, row_ledger
+    from rlstrial.ingest import read_raw_folder, typed_tables
+
     tables = typed_tables(read_raw_folder(raw)[0], config)
     scores = pd.read_parquet(scores_path)
     adsl = derive_adsl(tables, config)
@@ -122,6 +128,8 @@ def derive(
 
 def verify_raw(raw: str | Path, manifest_path: str | Path, report_path: str | Path) -> None:
     """Check that the raw files still have the SHA-256 recorded at ingest."""
+    from rlstrial.ingest import compare_manifests, sha256_manifest
+
     before = pd.read_csv(manifest_path)
     changes = compare_manifests(before, sha256_manifest(raw))
     if changes:
@@ -131,59 +139,66 @@ def verify_raw(raw: str | Path, manifest_path: str | Path, report_path: str | Pa
     )
 
 
-def analyse(
+def analyze(
     adqs_path: str | Path,
     adsl_path: str | Path,
-    config: dict,
-    outcome: str,
+    plan: Plan,
     analysis_name: str,
-    outputs: dict[str, str],
-) -> pd.DataFrame:
-    """Fit one outcome under one analysis of the plan and write its tables."""
+    outputs: dict[str, dict[str, str]],
+    threads: int = 1,
+) -> None:
+    """Fit every outcome under one analysis of the plan and write its tables.
+
+    ``outputs`` maps each outcome to its paths: ``csv``, ``parquet`` (results),
+    ``fit`` (fit statistics), ``residuals`` and ``correlation``. The plan needs its
+    ``design``, ``model`` and ``analyses`` sections. BLAS uses at most ``threads``.
+    """
+    from threadpoolctl import threadpool_limits
+
     from rlstrial.analysis import fit_analysis, model_diagnostics, summarize_analysis
 
-    analysis = next(a for a in config["analysis"]["analyses"] if a["name"] == analysis_name)
+    analysis = plan.analysis(analysis_name)
     adqs, adsl = pd.read_parquet(adqs_path), pd.read_parquet(adsl_path)
-    data, fit = fit_analysis(adqs, adsl, config, outcome, analysis)
-    results, statistics = summarize_analysis(data, fit, config, outcome, analysis)
-    write_table(results, outputs["csv"])
-    write_table(results, outputs["parquet"])
-    write_table(statistics.astype({"value": str}), outputs["fit"])
-    residuals, correlation = model_diagnostics(data, fit)
-    write_table(residuals, outputs["residuals"])
-    write_table(correlation, outputs["correlation"])
-    log.info("%s %s: %d rows", outcome, analysis_name, len(results))
-    return results
+    with threadpool_limits(limits=threads):
+        for outcome, paths in outputs.items():
+            data, fit = fit_analysis(adqs, adsl, plan, outcome, analysis)
+            results, statistics = summarize_analysis(data, fit, plan, outcome, analysis)
+            write_table(results, paths["csv"])
+            write_table(results, paths["parquet"])
+            write_table(statistics.astype({"value": str}), paths["fit"])
+            residuals, correlation = model_diagnostics(data, fit)
+            write_table(residuals, paths["residuals"])
+            write_table(correlation, paths["correlation"])
+            log.info("%s %s: %d rows", outcome, analysis_name, len(results))
 
 
-def write_estimand(config: dict, path: str | Path) -> None:
-    """Write the estimand of the analysis plan (YAML) beside the results."""
+def estimand(trial: dict, estimand: dict, plan: Plan, path: str | Path) -> None:
+    """Write the estimand and the plan's primary, multiplicity and analyses (YAML)."""
     import yaml
 
-    plan = config["analysis"]
+    params = plan.to_params("primary", "analyses")
     record = {
-        "trial": config["trial"]["name"],
-        "estimand": plan["estimand"],
-        "primary": plan["primary"],
-        "multiplicity": plan["multiplicity"],
-        "analyses": plan["analyses"],
+        "trial": trial["name"],
+        "estimand": estimand,
+        "primary": params["primary"],
+        "multiplicity": plan.to_params("model")["model"]["multiplicity"],
+        "analyses": params["analyses"],
     }
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     Path(path).write_text(yaml.safe_dump(record, sort_keys=False), encoding="utf-8")
 
 
-def replicate(result_paths: list[str], config: dict, path: str | Path) -> pd.DataFrame:
-    """Set our results beside the published ones of ``config["published"]``."""
+def replication(result_paths: list[str], published: list[dict], path: str | Path) -> pd.DataFrame:
+    """Set our results beside the published ones."""
     from rlstrial.analysis import compare_published
 
-    results = pd.concat([pd.read_parquet(p) for p in result_paths], ignore_index=True)
-    table = compare_published(results, config.get("published", []))
+    table = compare_published(read_results(result_paths), published)
     write_table(table, path)
     return table
 
 
 def primary_visit_checks(
-    adqs_path: str | Path, adsl_path: str | Path, config: dict, outputs: dict[str, str]
+    adqs_path: str | Path, adsl_path: str | Path, plan: Plan, outputs: dict[str, str]
 ) -> None:
     """Effect sizes, responders, the rank-based check, the completers-only ANOVA, the
     re-randomization test and multiple imputation with its tipping-point series, for
@@ -199,96 +214,102 @@ def primary_visit_checks(
         ("rerandomization", sensitivity.rerandomization_test),
         ("imputation", sensitivity.multiple_imputation),
     ):
-        write_table(function(adqs, adsl, config), outputs[name])
+        write_table(function(adqs, adsl, plan), outputs[name])
     log.info("primary-visit checks written")
 
 
 # --- publication outputs: read tables, never refit -----------------------------------
 
 
-def _primary_analysis(config: dict) -> str:
-    return config["analysis"]["analyses"][0]["name"]
-
-
-def _visit_label(config: dict, code: str) -> str:
-    return next(v["label"] for v in config["visits"] if v["code"] == code)
-
-
-def figure_trajectories(results_path: str | Path, config: dict, stem: str | Path) -> None:
-    """LS-mean trajectories by arm for one outcome."""
+def figure_trajectories(
+    result_paths: list[str], plan: Plan, stems: list[str | Path], dpi: int = 300
+) -> None:
+    """LS-mean trajectories by arm, one figure per outcome (``stems`` in the same order
+    as ``result_paths``)."""
     from rlstrial import figures
 
-    results = pd.read_parquet(results_path)
-    outcome = results["outcome"].iloc[0]
-    arms = [arm["code"] for arm in config["arms"]]
-    figures.save_figure(figures.plot_trajectories(results, arms, outcome), stem)
+    for path, stem in zip(result_paths, stems, strict=True):
+        results = pd.read_parquet(path)
+        outcome = results["outcome"].iloc[0]
+        figure = figures.plot_trajectories(results, plan.design.arm_codes, outcome)
+        figures.save_figure(figure, stem, dpi)
 
 
-def figure_forest(result_paths: list[str], config: dict, stem: str | Path) -> None:
+def figure_forest(result_paths: list[str], plan: Plan, stem: str | Path, dpi: int = 300) -> None:
     """Forest plot of the contrasts at the primary visit across outcomes."""
     from rlstrial import figures
 
-    results = pd.concat([pd.read_parquet(p) for p in result_paths], ignore_index=True)
-    visit = _visit_label(config, config["analysis"]["primary"]["visit"])
-    contrasts = results[
-        (results["visit"] == visit) & ~results["contrast"].str.startswith("LS-mean")
-    ]
-    title = f"Contrasts at {visit} ({_primary_analysis(config)})"
-    figures.save_figure(figures.plot_forest(contrasts.reset_index(drop=True), title), stem)
+    results = read_results(result_paths)
+    visit = plan.primary_visit.label
+    contrasts = results[(results["visit"] == visit) & (results["kind"] == "contrast")]
+    title = f"Contrasts at {visit} ({plan.primary.analysis})"
+    figures.save_figure(figures.plot_forest(contrasts.reset_index(drop=True), title), stem, dpi)
 
 
-def figure_interaction(results_path: str | Path, config: dict, stem: str | Path) -> None:
+def figure_interaction(results_path: str | Path, plan: Plan, stem: str | Path, dpi: int = 300):
     """The 2x2 interaction plot of the primary outcome at the primary visit."""
     from rlstrial import figures
 
     results = pd.read_parquet(results_path)
-    visit = _visit_label(config, config["analysis"]["primary"]["visit"])
+    visit = plan.primary_visit.label
     title = f"{results['outcome'].iloc[0]} at {visit}"
-    figures.save_figure(figures.plot_interaction(results, config["arms"], visit, title), stem)
+    figure = figures.plot_interaction(results, list(plan.design.arms), visit, title)
+    figures.save_figure(figure, stem, dpi)
 
 
-def figure_consort(
+def consort_counts(
     ledger_path: str | Path,
     adsl_path: str | Path,
     adqs_path: str | Path,
-    config: dict,
-    stem: str | Path,
+    plan: Plan,
     counts_path: str | Path,
-) -> None:
-    """The CONSORT flow diagram and its counts (CSV)."""
-    from rlstrial import figures
+) -> pd.DataFrame:
+    """The counts of the CONSORT flow diagram (CSV), from the row ledger and datasets."""
     from rlstrial.effects import primary_visit_changes
+    from rlstrial.figures import consort_counts as count
 
     ledger = pd.read_csv(ledger_path)
     adsl, adqs = pd.read_parquet(adsl_path), pd.read_parquet(adqs_path)
-    arms = [arm["code"] for arm in config["arms"]]
-    counts = figures.consort_counts(ledger, adsl, primary_visit_changes(adqs, adsl, config), arms)
+    analysed = primary_visit_changes(adqs, adsl, plan)
+    counts = count(ledger, adsl, analysed, plan.design.arm_codes)
     write_table(counts, counts_path)
-    figures.save_figure(figures.draw_consort(counts, arms), stem)
+    return counts
+
+
+def figure_consort(counts_path: str | Path, plan: Plan, stem: str | Path, dpi: int = 300) -> None:
+    """The CONSORT flow diagram, drawn from its counts."""
+    from rlstrial import figures
+
+    counts = pd.read_csv(counts_path, keep_default_na=False)
+    figures.save_figure(figures.draw_consort(counts, plan.design.arm_codes), stem, dpi)
 
 
 def figure_diagnostics(
-    residuals_path: str | Path, correlation_path: str | Path, stem: str | Path, title: str
+    residuals_path: str | Path,
+    correlation_path: str | Path,
+    stem: str | Path,
+    title: str,
+    dpi: int = 300,
 ) -> None:
     """Model diagnostics of one analysis, from the residuals the analysis wrote."""
     from rlstrial import figures
 
     residuals, correlation = pd.read_parquet(residuals_path), pd.read_csv(correlation_path)
-    figures.save_figure(figures.plot_diagnostics(residuals, correlation, title), stem)
+    figures.save_figure(figures.plot_diagnostics(residuals, correlation, title), stem, dpi)
 
 
 def figure_individual_change(
-    adqs_path: str | Path, adsl_path: str | Path, config: dict, stem: str | Path
+    adqs_path: str | Path, adsl_path: str | Path, plan: Plan, stem: str | Path, dpi: int = 300
 ) -> None:
     """Waterfall of individual changes of the primary outcome at the primary visit."""
     from rlstrial import figures
     from rlstrial.effects import primary_visit_changes
 
     adqs, adsl = pd.read_parquet(adqs_path), pd.read_parquet(adsl_path)
-    arms = [arm["code"] for arm in config["arms"]]
-    changes = primary_visit_changes(adqs, adsl, config)
-    title = f"{config['analysis']['primary']['outcome']}: change at the primary visit"
-    figures.save_figure(figures.plot_individual_change(changes, arms, title), stem)
+    changes = primary_visit_changes(adqs, adsl, plan)
+    title = f"{plan.primary.outcome}: change at the primary visit"
+    figure = figures.plot_individual_change(changes, plan.design.arm_codes, title)
+    figures.save_figure(figure, stem, dpi)
 
 
 def publication_tables(
@@ -296,98 +317,73 @@ def publication_tables(
     adqs_path: str | Path,
     adae_path: str | Path,
     result_paths: list[str],
-    config: dict,
+    plan: Plan,
     folder: str | Path,
 ) -> None:
     """Baseline characteristics, comparisons, recruitment, harms, adherence, participant
     flow and one outcome table per outcome, in every format."""
     from rlstrial import tables
+    from rlstrial.registry import table
 
     adsl, adqs, adae = (pd.read_parquet(p) for p in (adsl_path, adqs_path, adae_path))
-    arms = [arm["code"] for arm in config["arms"]]
-    labels = {arm["code"]: arm["label"] for arm in config["arms"]}
-    folder = Path(folder)
-    outcomes = config["analysis"]["outcomes"]
-    tables.write_table_formats(
-        tables.table_baseline(adsl, arms, labels, adqs, outcomes),
-        folder / "baseline",
-        "Baseline characteristics",
-    )
-    tables.write_table_formats(
-        tables.table_comparisons(config["arms"], config["analysis"]["multiplicity"]),
-        folder / "comparisons",
-        "Comparisons and the groups that form them (weights on the arm means)",
-    )
-    tables.write_table_formats(
-        tables.table_recruitment(adsl, arms, labels),
-        folder / "recruitment",
-        "Recruitment and follow-up dates",
-    )
-    tables.write_table_formats(
-        tables.table_harms(adae, adsl, arms, labels), folder / "harms", "Harms (safety population)"
-    )
-    tables.write_table_formats(
-        tables.table_adherence(adsl, arms, labels), folder / "adherence", "Adherence by arm"
-    )
-    counts = pd.read_csv(folder / "consort_counts.csv", keep_default_na=False)
-    population = config["analysis"]["population"]
-    flow = tables.table_participant_flow(counts, adqs, adsl, arms, labels, population)
-    tables.write_table_formats(flow, folder / "participant_flow", "Participant flow by arm")
+    design = plan.design
+    arms, labels = design.arm_codes, design.arm_labels
+    outcomes = [outcome.code for outcome in plan.outcomes]
+    counts = pd.read_csv(Path(folder) / "consort_counts.csv", keep_default_na=False)
+    built = {
+        "baseline": tables.table_baseline(adsl, arms, labels, adqs, outcomes),
+        "comparisons": tables.table_comparisons(design, plan.model.multiplicity),
+        "recruitment": tables.table_recruitment(adsl, arms, labels),
+        "harms": tables.table_harms(adae, adsl, arms, labels),
+        "adherence": tables.table_adherence(adsl, arms, labels),
+        "participant_flow": tables.table_participant_flow(
+            counts, adqs, adsl, arms, labels, plan.model.population
+        ),
+    }
+    for stem, built_table in built.items():
+        tables.write_table_formats(built_table, Path(folder) / stem, table(stem).title)
     for path in result_paths:
         results = pd.read_parquet(path)
         outcome = results["outcome"].iloc[0]
-        table = tables.table_outcome(results, adqs, outcome, arms)
-        tables.write_table_formats(
-            table, folder / f"outcome_{outcome}", f"{outcome}: results by visit"
-        )
+        (file,) = table("outcome_{outcome}").files([outcome])
+        built_table = tables.table_outcome(results, adqs, outcome, arms)
+        tables.write_table_formats(built_table, Path(folder) / file.stem, file.title)
 
 
-def consort_checklist(config: dict, folder: str | Path) -> pd.DataFrame:
-    """The CONSORT 2025 checklist map of this run, in every table format."""
+def consort_checklist(paths: dict, settings: dict, folder: str | Path) -> pd.DataFrame:
+    """The CONSORT 2025 checklist map of this run, in every table format.
+
+    ``paths`` are the config's folders; ``settings`` holds the config keys that decide
+    which outputs the run promises (``analysis.responder``, ...), as nested dicts."""
     from rlstrial.checklist import checklist_map
+    from rlstrial.registry import table as registered
     from rlstrial.tables import write_table_formats
 
-    roots = {"results": config["paths"]["results"], "processed": config["paths"]["processed"]}
-    table = checklist_map(roots, config)
-    write_table_formats(
-        table,
-        Path(folder) / "consort_checklist",
-        "CONSORT 2025 checklist (with the factorial extension): where each item is addressed"
-        " ({results} and {processed} are the folders of config `paths`)",
-    )
+    roots = {"results": paths["results"], "processed": paths["processed"]}
+    table = checklist_map(roots, settings)
+    (file,) = registered("consort_checklist").files([])
+    write_table_formats(table, Path(folder) / file.stem, file.title)
     return table
 
 
 def report(
-    config: dict, inputs: dict, figures: list[str], tables: list[str], path: str | Path
+    config: dict,
+    inputs: dict,
+    figures: list[str],
+    tables: list[str],
+    path: str | Path,
+    captions: dict[str, str],
 ) -> None:
-    """Write the self-contained HTML report."""
+    """Write the self-contained HTML report; ``captions`` maps each figure's file stem
+    to its caption (from :mod:`rlstrial.registry`)."""
     from rlstrial.report import build_report, git_commit
 
-    captions = {
-        "consort": "Participant flow (CONSORT), drawn from the data.",
-        "forest": "Contrasts at the primary visit across outcomes (estimate, 95% CI).",
-        "interaction": "Massager x heat: LS-means at the primary visit (95% CI).",
-        "individual_change": "Individual change of the primary outcome at the primary visit.",
-    }
-    pairs = []
-    for figure in figures:
-        stem = Path(figure).stem
-        if stem.startswith("trajectories_"):
-            caption = (
-                f"{stem.removeprefix('trajectories_')}: LS-mean change by arm and visit (95% CI)."
-            )
-        elif stem.startswith("diagnostics_"):
-            caption = f"Model diagnostics ({stem.removeprefix('diagnostics_')})."
-        else:
-            caption = captions.get(stem, stem)
-        pairs.append((figure, caption))
     text = build_report(
         config,
         inputs["estimand"],
         inputs["validation"],
         inputs["manifest"],
-        pairs,
+        [(figure, captions[Path(figure).stem]) for figure in figures],
         tables,
         git_commit(Path(__file__).parent),
     )

@@ -25,12 +25,13 @@ import pandas as pd
 from scipy import stats
 
 from rlstrial.effects import primary_visit_changes
+from rlstrial.plan import Plan
 
 
-def _primary_contrast(config: dict) -> tuple[str, str]:
-    contrast = config["analysis"]["primary"].get("contrast", "massager vs control")
-    active, control = (part.strip() for part in contrast.split(" vs "))
-    return active, control
+def _primary_contrast(plan: Plan) -> tuple[str, str]:
+    """The active and the control arm of the primary contrast."""
+    contrast = plan.primary_contrast
+    return contrast.active, contrast.reference
 
 
 def _ancova_effects(y: np.ndarray, base: np.ndarray, allocations: np.ndarray) -> np.ndarray:
@@ -51,15 +52,15 @@ def _block_sequence(rng: np.random.Generator, n: int, arms: list[str], sizes: li
     return sequence[:n]
 
 
-def _blocks_test(adqs, adsl, config, settings) -> pd.DataFrame:
+def _blocks_test(adqs, adsl, plan: Plan, settings) -> pd.DataFrame:
     """Monte Carlo re-randomization by permuted blocks within strata; the statistic is
     the active-vs-control coefficient of the ANCOVA over all arms."""
-    active, control = _primary_contrast(config)
-    arms = [arm["code"] for arm in config["arms"]]
-    changes = primary_visit_changes(adqs, adsl, config).set_index("USUBJID")["CHG"]
-    outcome = config["analysis"]["primary"]["outcome"]
+    active, control = _primary_contrast(plan)
+    arms = plan.design.arm_codes
+    changes = primary_visit_changes(adqs, adsl, plan).set_index("USUBJID")["CHG"]
+    outcome = plan.primary.outcome
     base = adqs[(adqs["PARAMCD"] == outcome) & (adqs["ABLFL"] == "Y")].set_index("USUBJID")["AVAL"]
-    members = adsl[adsl[config["analysis"]["population"]] == "Y"]
+    members = adsl[adsl[plan.model.population] == "Y"]
     members = members.sort_values(["STRATUM", "RANDDT", "USUBJID"], kind="stable")
     strata = [
         np.flatnonzero(members["STRATUM"].to_numpy() == s) for s in members["STRATUM"].unique()
@@ -105,12 +106,13 @@ def _blocks_test(adqs, adsl, config, settings) -> pd.DataFrame:
 def rerandomization_test(
     adqs: pd.DataFrame,
     adsl: pd.DataFrame,
-    config: dict,
+    plan: Plan,
     max_exact: int | None = None,
     draws: int | None = None,
     seed: int | None = None,
 ) -> pd.DataFrame:
-    """Re-randomization test of the primary contrast (``analysis.primary.contrast``).
+    """Re-randomization test of the primary contrast (``plan.primary.contrast``), with
+    the settings of ``plan.rerandomization`` (the keyword arguments override them).
 
     Returns
     -------
@@ -134,19 +136,17 @@ def rerandomization_test(
         "draws": 10_000,
         "seed": 20260101,
         "block_sizes": [4, 8],
-        **config["analysis"].get("rerandomization", {}),
+        **(plan.rerandomization or {}),
     }
     for key, value in (("max_exact", max_exact), ("draws", draws), ("seed", seed)):
         if value is not None:
             settings[key] = value
     if settings["scheme"] == "stratified_blocks":
-        return _blocks_test(adqs, adsl, config, settings)
+        return _blocks_test(adqs, adsl, plan, settings)
     max_exact, draws, seed = settings["max_exact"], settings["draws"], settings["seed"]
-    active, control = _primary_contrast(config)
-    changes = primary_visit_changes(adqs, adsl, config)
-    base = adqs[
-        (adqs["PARAMCD"] == config["analysis"]["primary"]["outcome"]) & (adqs["ABLFL"] == "Y")
-    ]
+    active, control = _primary_contrast(plan)
+    changes = primary_visit_changes(adqs, adsl, plan)
+    base = adqs[(adqs["PARAMCD"] == plan.primary.outcome) & (adqs["ABLFL"] == "Y")]
     data = changes[changes["TRT01P"].isin([active, control])].merge(
         base[["USUBJID", "AVAL"]].rename(columns={"AVAL": "BASE"}), on="USUBJID"
     )
@@ -229,10 +229,10 @@ def _rubin(estimates: np.ndarray, variances: np.ndarray, df_complete: float):
     return estimate, np.sqrt(total), df
 
 
-def multiple_imputation(adqs: pd.DataFrame, adsl: pd.DataFrame, config: dict) -> pd.DataFrame:
+def multiple_imputation(adqs: pd.DataFrame, adsl: pd.DataFrame, plan: Plan) -> pd.DataFrame:
     """MI under MAR and a delta-adjusted tipping-point series for the primary contrast.
 
-    Settings in ``config["analysis"]["imputation"]``: ``m`` imputations, ``seed``,
+    Settings in ``plan.imputation``: ``m`` imputations, ``seed``,
     and ``deltas`` (points added to imputed primary-visit values of the active arm;
     0 is MAR; for outcomes where lower is better a positive delta is worse).
 
@@ -243,15 +243,12 @@ def multiple_imputation(adqs: pd.DataFrame, adsl: pd.DataFrame, config: dict) ->
         ci_lower, ci_upper, p_value, m, n, and ``tipping_point`` (True on the first
         delta whose p-value reaches alpha).
     """
-    plan = config["analysis"]
-    settings = plan["imputation"]
-    active, control = _primary_contrast(config)
-    outcome = plan["primary"]["outcome"]
-    visits = [v["label"] for v in config["visits"]]
-    primary_label = next(
-        v["label"] for v in config["visits"] if v["code"] == plan["primary"]["visit"]
-    )
-    members = adsl[(adsl[plan["population"]] == "Y") & adsl["TRT01P"].isin([active, control])]
+    settings = plan.imputation
+    active, control = _primary_contrast(plan)
+    outcome = plan.primary.outcome
+    visits = [v.label for v in plan.design.visits]
+    primary_label = plan.primary_visit.label
+    members = adsl[(adsl[plan.model.population] == "Y") & adsl["TRT01P"].isin([active, control])]
     rows = adqs[(adqs["PARAMCD"] == outcome) & (adqs["ANL01FL"] == "Y")]
     wide = rows.pivot_table(index="USUBJID", columns="AVISIT", values="AVAL").reindex(
         index=members["USUBJID"], columns=visits
@@ -282,7 +279,7 @@ def multiple_imputation(adqs: pd.DataFrame, adsl: pd.DataFrame, config: dict) ->
             estimates.append(beta[1])
             variances.append(sigma2 * np.linalg.inv(x.T @ x)[1, 1])
         estimate, se, df = _rubin(np.array(estimates), np.array(variances), len(wide) - 3)
-        quantile = stats.t.ppf(1 - plan["alpha"] / 2, df)
+        quantile = stats.t.ppf(1 - plan.model.alpha / 2, df)
         results.append(
             {
                 "contrast": f"{active} vs {control}",
@@ -299,7 +296,7 @@ def multiple_imputation(adqs: pd.DataFrame, adsl: pd.DataFrame, config: dict) ->
             }
         )
     table = pd.DataFrame(results)
-    reached = table["p_value"] >= plan["alpha"]
+    reached = table["p_value"] >= plan.model.alpha
     table["tipping_point"] = False
     if reached.any() and not reached.iloc[0]:
         table.loc[reached.idxmax(), "tipping_point"] = True

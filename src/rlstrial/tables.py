@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from rlstrial.pipeline import write_table
+from rlstrial.io import write_table
+from rlstrial.plan import Design, Multiplicity
 
 
 def _mean_sd(values: pd.Series) -> str:
@@ -84,7 +85,7 @@ def table_baseline(
     return table
 
 
-def table_comparisons(arms: list[dict], multiplicity: dict) -> pd.DataFrame:
+def table_comparisons(design: Design, multiplicity: Multiplicity) -> pd.DataFrame:
     """The comparisons of the factorial plan: the groups that form each one, its
     weights on the arm means, and its multiplicity family.
 
@@ -94,11 +95,13 @@ def table_comparisons(arms: list[dict], multiplicity: dict) -> pd.DataFrame:
 
     Examples
     --------
-    >>> arms = [{"code": "control", "label": "None", "massager": False, "heat": False},
-    ...         {"code": "massager", "label": "M", "massager": True, "heat": False},
-    ...         {"code": "heat", "label": "H", "massager": False, "heat": True},
-    ...         {"code": "combined", "label": "M+H", "massager": True, "heat": True}]
-    >>> table = table_comparisons(arms, {"method": "holm", "family": ["heat vs control"]})
+    >>> from rlstrial.plan import Design, Multiplicity
+    >>> design = Design.from_config([
+    ...     {"code": "control", "label": "None", "massager": False, "heat": False},
+    ...     {"code": "massager", "label": "M", "massager": True, "heat": False},
+    ...     {"code": "heat", "label": "H", "massager": False, "heat": True},
+    ...     {"code": "combined", "label": "M+H", "massager": True, "heat": True}], [])
+    >>> table = table_comparisons(design, Multiplicity("holm", ("heat vs control",)))
     >>> rows = table.set_index("comparison")
     >>> rows.loc["heat vs control", ["groups compared", "M+H", "multiplicity"]].tolist()
     ['H - None', '0', 'holm']
@@ -107,38 +110,36 @@ def table_comparisons(arms: list[dict], multiplicity: dict) -> pd.DataFrame:
     >>> rows.loc["massager x heat interaction", ["groups compared", "M"]].tolist()
     ['(M+H - H) - (M - None)', '-1']
     """
-    from rlstrial.analysis import factorial_weights
+    label = design.arm_labels
+    by_levels = {(arm.massager, arm.heat): arm.label for arm in design.arms}
 
-    label = {arm["code"]: arm["label"] for arm in arms}
-
-    def arm_with(massager: bool, heat: bool) -> str:
-        return next(a["label"] for a in arms if a["massager"] == massager and a["heat"] == heat)
-
-    def text(name: str, weights: dict[str, float]) -> str:
+    def text(contrast) -> str:
+        weights = dict(zip(design.arm_codes, contrast.weights, strict=True))
         plus = [label[c] for c, w in weights.items() if w > 0]
         minus = [label[c] for c, w in weights.items() if w < 0]
-        if name.endswith("interaction"):
+        if contrast.kind == "interaction":
             return (
-                f"({arm_with(True, True)} - {arm_with(False, True)}) - "
-                f"({arm_with(True, False)} - {arm_with(False, False)})"
+                f"({by_levels[True, True]} - {by_levels[False, True]}) - "
+                f"({by_levels[True, False]} - {by_levels[False, False]})"
             )
         if len(plus) == 1:
             return f"{plus[0]} - {minus[0]}"
         return f"mean({', '.join(plus)}) - mean({', '.join(minus)})"
 
-    def fraction(weight: float) -> str:
-        value = {0.5: "+1/2", -0.5: "-1/2", 1.0: "+1", -1.0: "-1", 0.0: "0"}
-        return value[weight]
-
-    family = set(multiplicity.get("family", []))
+    fraction = {0.5: "+1/2", -0.5: "-1/2", 1.0: "+1", -1.0: "-1", 0.0: "0"}
     rows = []
-    for name, weights in factorial_weights(arms).items():
+    for contrast in design.contrasts:
         rows.append(
             {
-                "comparison": name,
-                "groups compared": text(name, weights),
-                **{label[code]: fraction(weights[code]) for code in label},
-                "multiplicity": multiplicity["method"] if name in family else "none",
+                "comparison": contrast.name,
+                "groups compared": text(contrast),
+                **{
+                    label[code]: fraction[weight]
+                    for code, weight in zip(design.arm_codes, contrast.weights, strict=True)
+                },
+                "multiplicity": (
+                    multiplicity.method if contrast.name in multiplicity.family else "none"
+                ),
             }
         )
     return pd.DataFrame(rows)
@@ -209,7 +210,9 @@ def table_outcome(
         for arm in arms:
             values = at_visit.loc[at_visit["TRT01P"] == arm, "AVAL"]
             lsmean = results[
-                (results["visit"] == visit) & (results["contrast"] == f"LS-mean {arm}")
+                (results["visit"] == visit)
+                & (results["kind"] == "lsmean")
+                & (results["arm"] == arm)
             ].iloc[0]
             rows.append(
                 {
@@ -224,9 +227,7 @@ def table_outcome(
                     "p adjusted": "",
                 }
             )
-        contrasts = results[
-            (results["visit"] == visit) & ~results["contrast"].str.startswith("LS-mean")
-        ]
+        contrasts = results[(results["visit"] == visit) & (results["kind"] == "contrast")]
         for row in contrasts.itertuples():
             rows.append(
                 {

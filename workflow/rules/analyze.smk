@@ -1,30 +1,30 @@
-# One MMRM per outcome x analysis of the plan (config "analysis").
-
-OUTCOMES = config["analysis"]["outcomes"]
-ANALYSES = [analysis["name"] for analysis in config["analysis"]["analyses"]]
-MODELS = f"{RESULTS}/models"
-
-
-wildcard_constraints:
-    outcome="|".join(OUTCOMES),
-    analysis="|".join(ANALYSES),
+# The analyses of the plan: one job per analysis fits every outcome.
 
 
 rule analyze:
-    """Fit the MMRM of one outcome under one analysis; LS-means and contrasts."""
+    """Fit the model of every outcome under one analysis; LS-means and contrasts."""
     input:
         adqs=rules.derive.output.adqs_parquet,
         adsl=rules.derive.output.adsl_parquet,
     output:
-        csv=f"{MODELS}/{{outcome}}_{{analysis}}.csv",
-        parquet=f"{MODELS}/{{outcome}}_{{analysis}}.parquet",
-        fit=f"{MODELS}/{{outcome}}_{{analysis}}_fit.csv",
-        residuals=f"{MODELS}/{{outcome}}_{{analysis}}_residuals.parquet",
-        correlation=f"{MODELS}/{{outcome}}_{{analysis}}_correlation.csv",
+        csv=expand(f"{MODELS}/{{outcome}}_{{{{analysis}}}}.csv", outcome=OUTCOMES),
+        parquet=expand(f"{MODELS}/{{outcome}}_{{{{analysis}}}}.parquet", outcome=OUTCOMES),
+        fit=expand(f"{MODELS}/{{outcome}}_{{{{analysis}}}}_fit.csv", outcome=OUTCOMES),
+        residuals=expand(
+            f"{MODELS}/{{outcome}}_{{{{analysis}}}}_residuals.parquet", outcome=OUTCOMES
+        ),
+        correlation=expand(
+            f"{MODELS}/{{outcome}}_{{{{analysis}}}}_correlation.csv", outcome=OUTCOMES
+        ),
+    params:
+        code=stage_digest("analyze"),
+        plan=analysis_plan,
+        outcomes=OUTCOMES,
+    threads: 1
     log:
-        f"{LOGS}/analyze_{{outcome}}_{{analysis}}.log",
+        f"{LOGS}/analyze_{{analysis}}.log",
     benchmark:
-        f"{RESULTS}/benchmarks/analyze_{{outcome}}_{{analysis}}.tsv"
+        f"{RESULTS}/benchmarks/analyze_{{analysis}}.tsv"
     script:
         "../scripts/analyze.py"
 
@@ -42,6 +42,12 @@ rule primary_visit_checks:
         completers_anova=f"{MODELS}/primary_completers_anova.csv",
         rerandomization=f"{MODELS}/primary_rerandomization.csv",
         imputation=f"{MODELS}/primary_imputation.csv",
+    params:
+        code=stage_digest("primary_visit_checks"),
+        plan=PLAN.to_params(
+            "design", "primary", "model", "responder", "imputation", "rerandomization"
+        ),
+    threads: 1
     log:
         f"{LOGS}/primary_visit_checks.log",
     benchmark:
@@ -54,6 +60,11 @@ rule estimand:
     """Write the estimand and the plan beside the results."""
     output:
         estimand=f"{MODELS}/estimand.yaml",
+    params:
+        code=stage_digest("estimand"),
+        trial=config["trial"],
+        estimand=config["analysis"]["estimand"],
+        plan=PLAN.to_params("primary", "model", "analyses"),
     log:
         f"{LOGS}/estimand.log",
     script:
@@ -66,6 +77,9 @@ rule replication:
         results=expand(f"{MODELS}/{{outcome}}_{{analysis}}.parquet", outcome=OUTCOMES, analysis=ANALYSES),
     output:
         table=f"{MODELS}/replication.csv",
+    params:
+        code=stage_digest("replication"),
+        published=config.get("published", []),
     log:
         f"{LOGS}/replication.log",
     script:
@@ -75,6 +89,6 @@ rule replication:
 MODEL_OUTPUTS = [
     *expand(f"{MODELS}/{{outcome}}_{{analysis}}.csv", outcome=OUTCOMES, analysis=ANALYSES),
     f"{MODELS}/estimand.yaml",
-    *(rules.primary_visit_checks.output if config["analysis"].get("responder") else []),
+    *(rules.primary_visit_checks.output if PLAN.responder else []),
     *([f"{MODELS}/replication.csv"] if config.get("published") else []),
 ]

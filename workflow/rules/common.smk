@@ -1,14 +1,86 @@
-# Configuration checks and shared paths.
+# Configuration checks, the analysis plan, shared names, and the helpers that give each
+# rule the settings it uses as params (so that Snakemake reruns exactly the jobs whose
+# settings changed: `snakemake -n` names "Params have changed" as the reason). Each rule
+# also gets the digest of the package code its stage runs (rlstrial.sources), so that
+# editing the package reruns the jobs that run the edited code.
 
-from rlstrial.config import SCHEMA_PATH, validate_config
+from rlstrial import registry
+from rlstrial.config import validate_config
+from rlstrial.plan import build_plan
 from rlstrial.rawdata import RAW_FILES
+from rlstrial.sources import stage_digest
 
 
-# The schema fills defaults; validate_config also checks the parts agree.
+# The schema fills defaults; the consistency and plan checks report every problem at once.
 validate_config(config)
+PLAN = build_plan(config)
 
 RAW = config["paths"]["raw"]
 PROCESSED = config["paths"]["processed"]
 RESULTS = config["paths"]["results"]
 LOGS = f"{RESULTS}/logs"
+MODELS = f"{RESULTS}/models"
+FIGURES = f"{RESULTS}/figures"
+TABLES = f"{RESULTS}/tables"
 RAW_INPUTS = [f"{RAW}/{name}" for name in RAW_FILES]
+
+OUTCOMES = [outcome.code for outcome in PLAN.outcomes]
+ANALYSES = [analysis.name for analysis in PLAN.analyses]
+PRIMARY = PLAN.primary.outcome
+PRIMARY_ANALYSIS = PLAN.primary.analysis
+FIGURE_FORMATS = ["pdf", "svg", "png"]
+TABLE_FORMATS = ["csv", "md", "html", "docx", "tex"]
+# The publication tables and figures, from the registry (rlstrial.registry), in the
+# order of the report; the figure files of the primary outcome and analysis.
+REPORT_TABLES = registry.files(registry.TABLES, OUTCOMES)
+REPORT_FIGURES = registry.files(registry.FIGURES, OUTCOMES, PRIMARY, PRIMARY_ANALYSIS)
+PUBLICATION_TABLES = [
+    f.stem for f in registry.files(registry.written_by("publication_tables"), OUTCOMES)
+]
+
+
+wildcard_constraints:
+    outcome="|".join(OUTCOMES),
+    analysis="|".join(ANALYSES),
+
+
+def config_params(*keys):
+    """Top-level config sections, as one params entry (the raw-data contract parts);
+    arms in the design's order, so that listing them in another order changes nothing."""
+    params = {key: config[key] for key in keys}
+    if "arms" in params:
+        params["arms"] = PLAN.to_params("design")["design"]["arms"]
+    return params
+
+
+def validation_params():
+    """What the raw-data checks read: arms, aliases, visits, and of each instrument its
+    schedule and items (not its scales, so that a scoring change does not revalidate)."""
+    params = config_params("arms", "arm_aliases", "visits")
+    params["instruments"] = {
+        name: {"visits": spec["visits"], "items": spec["items"]}
+        for name, spec in config["instruments"].items()
+    }
+    return params
+
+
+def analysis_plan(wildcards):
+    """The plan sections one analysis job uses: the design, the model settings and
+    that analysis (not the others, so that changing one analysis reruns only it)."""
+    params = PLAN.to_params("design", "model", "analyses")
+    params["analyses"] = [a for a in params["analyses"] if a["name"] == wildcards.analysis]
+    return params
+
+
+def existing(*files):
+    """Inputs that must exist but whose updates do not rerun the job (ancient), as
+    fresh strings: ancient() flags the objects it is given, and rule outputs are
+    shared with every other rule that reads them."""
+    flat = [str(f) for group in files for f in ([group] if isinstance(group, str) else group)]
+    return ancient(flat)
+
+
+def checklist_settings():
+    """The config keys that decide which outputs the checklist map expects."""
+    keys = ("responder", "imputation", "rerandomization")
+    return {"analysis": {key: config["analysis"].get(key) for key in keys}}

@@ -12,6 +12,11 @@ rule derive:
         adae_csv=f"{PROCESSED}/adae.csv",
         ledger=f"{PROCESSED}/row_ledger.csv",
         exclusions=f"{PROCESSED}/exclusions.csv",
+    params:
+        code=stage_digest("derive"),
+        config=config_params(
+            "arms", "arm_aliases", "visits", "instruments", "out_of_window", "populations"
+        ),
     log:
         f"{LOGS}/derive.log",
     benchmark:

@@ -4,6 +4,8 @@ rule ingest:
         raw=RAW_INPUTS,
     output:
         manifest=f"{RESULTS}/provenance/raw_sha256.csv",
+    params:
+        code=stage_digest("ingest"),
     log:
         f"{LOGS}/ingest.log",
     script:
@@ -18,6 +20,8 @@ rule verify_raw:
         datasets=f"{PROCESSED}/row_ledger.csv",
     output:
         report=f"{RESULTS}/provenance/raw_verified.txt",
+    params:
+        code=stage_digest("verify_raw"),
     log:
         f"{LOGS}/verify_raw.log",
     script:

@@ -1,21 +1,23 @@
 # Publication figures and tables, drawn from the result tables (never refitting).
 
-PRIMARY = config["analysis"]["primary"]["outcome"]
-FIRST_ANALYSIS = ANALYSES[0]
-FIGURES = f"{RESULTS}/figures"
-TABLES = f"{RESULTS}/tables"
-FIGURE_FORMATS = ["pdf", "svg", "png"]
-TABLE_FORMATS = ["csv", "md", "html", "docx", "tex"]
+PRIMARY_RESULTS = f"{MODELS}/{PRIMARY}_{PRIMARY_ANALYSIS}.parquet"
+FIGURE_PARAMS = PLAN.to_params("design", "outcomes", "primary")
 
 
 rule figure_trajectories:
-    """LS-mean trajectories by arm for one outcome."""
+    """LS-mean trajectories by arm, one figure per outcome."""
     input:
-        results=f"{MODELS}/{{outcome}}_{FIRST_ANALYSIS}.parquet",
+        results=expand(f"{MODELS}/{{outcome}}_{PRIMARY_ANALYSIS}.parquet", outcome=OUTCOMES),
     output:
-        expand(f"{FIGURES}/trajectories_{{{{outcome}}}}.{{ext}}", ext=FIGURE_FORMATS),
+        expand(
+            f"{FIGURES}/trajectories_{{outcome}}.{{ext}}", outcome=OUTCOMES, ext=FIGURE_FORMATS
+        ),
+    params:
+        code=stage_digest("figure_trajectories"),
+        plan=FIGURE_PARAMS,
+        dpi=config["figures"]["dpi"],
     log:
-        f"{LOGS}/figure_trajectories_{{outcome}}.log",
+        f"{LOGS}/figure_trajectories.log",
     script:
         "../scripts/figure_trajectories.py"
 
@@ -23,9 +25,13 @@ rule figure_trajectories:
 rule figure_forest:
     """Forest plot of the contrasts at the primary visit, all outcomes."""
     input:
-        results=expand(f"{MODELS}/{{outcome}}_{FIRST_ANALYSIS}.parquet", outcome=OUTCOMES),
+        results=expand(f"{MODELS}/{{outcome}}_{PRIMARY_ANALYSIS}.parquet", outcome=OUTCOMES),
     output:
         expand(f"{FIGURES}/forest.{{ext}}", ext=FIGURE_FORMATS),
+    params:
+        code=stage_digest("figure_forest"),
+        plan=FIGURE_PARAMS,
+        dpi=config["figures"]["dpi"],
     log:
         f"{LOGS}/figure_forest.log",
     script:
@@ -35,24 +41,46 @@ rule figure_forest:
 rule figure_interaction:
     """The 2x2 interaction plot of the primary outcome at the primary visit."""
     input:
-        results=f"{MODELS}/{PRIMARY}_{FIRST_ANALYSIS}.parquet",
+        results=PRIMARY_RESULTS,
     output:
         expand(f"{FIGURES}/interaction.{{ext}}", ext=FIGURE_FORMATS),
+    params:
+        code=stage_digest("figure_interaction"),
+        plan=FIGURE_PARAMS,
+        dpi=config["figures"]["dpi"],
     log:
         f"{LOGS}/figure_interaction.log",
     script:
         "../scripts/figure_interaction.py"
 
 
-rule figure_consort:
-    """The CONSORT flow diagram for all arms, from the data."""
+rule consort_counts:
+    """The counts of the CONSORT flow diagram, from the row ledger and the datasets."""
     input:
         ledger=rules.derive.output.ledger,
         adsl=rules.derive.output.adsl_parquet,
         adqs=rules.derive.output.adqs_parquet,
     output:
-        figures=expand(f"{FIGURES}/consort.{{ext}}", ext=FIGURE_FORMATS),
         counts=f"{TABLES}/consort_counts.csv",
+    params:
+        code=stage_digest("consort_counts"),
+        plan=PLAN.to_params("design", "primary", "model"),
+    log:
+        f"{LOGS}/consort_counts.log",
+    script:
+        "../scripts/consort_counts.py"
+
+
+rule figure_consort:
+    """The CONSORT flow diagram for all arms, drawn from its counts."""
+    input:
+        counts=rules.consort_counts.output.counts,
+    output:
+        figures=expand(f"{FIGURES}/consort.{{ext}}", ext=FIGURE_FORMATS),
+    params:
+        code=stage_digest("figure_consort"),
+        plan=PLAN.to_params("design"),
+        dpi=config["figures"]["dpi"],
     log:
         f"{LOGS}/figure_consort.log",
     script:
@@ -66,6 +94,9 @@ rule figure_diagnostics:
         correlation=f"{MODELS}/{{outcome}}_{{analysis}}_correlation.csv",
     output:
         expand(f"{FIGURES}/diagnostics_{{{{outcome}}}}_{{{{analysis}}}}.{{ext}}", ext=FIGURE_FORMATS),
+    params:
+        code=stage_digest("figure_diagnostics"),
+        dpi=config["figures"]["dpi"],
     log:
         f"{LOGS}/figure_diagnostics_{{outcome}}_{{analysis}}.log",
     script:
@@ -79,6 +110,10 @@ rule figure_individual_change:
         adsl=rules.derive.output.adsl_parquet,
     output:
         expand(f"{FIGURES}/individual_change.{{ext}}", ext=FIGURE_FORMATS),
+    params:
+        code=stage_digest("figure_individual_change"),
+        plan=PLAN.to_params("design", "primary", "model"),
+        dpi=config["figures"]["dpi"],
     log:
         f"{LOGS}/figure_individual_change.log",
     script:
@@ -91,55 +126,50 @@ rule publication_tables:
         adsl=rules.derive.output.adsl_parquet,
         adqs=rules.derive.output.adqs_parquet,
         adae=rules.derive.output.adae_parquet,
-        consort=rules.figure_consort.output.counts,
-        results=expand(f"{MODELS}/{{outcome}}_{FIRST_ANALYSIS}.parquet", outcome=OUTCOMES),
+        consort=rules.consort_counts.output.counts,
+        results=expand(f"{MODELS}/{{outcome}}_{PRIMARY_ANALYSIS}.parquet", outcome=OUTCOMES),
     output:
-        expand(
-            f"{TABLES}/{{name}}.{{ext}}",
-            name=[
-                "baseline",
-                "comparisons",
-                "recruitment",
-                "harms",
-                "adherence",
-                "participant_flow",
-            ],
-            ext=TABLE_FORMATS,
-        ),
-        expand(f"{TABLES}/outcome_{{outcome}}.{{ext}}", outcome=OUTCOMES, ext=TABLE_FORMATS),
+        expand(f"{TABLES}/{{name}}.{{ext}}", name=PUBLICATION_TABLES, ext=TABLE_FORMATS),
+    params:
+        code=stage_digest("publication_tables"),
+        plan=PLAN.to_params("design", "outcomes", "model"),
     log:
         f"{LOGS}/publication_tables.log",
     script:
         "../scripts/publication_tables.py"
 
 
-REPORT_FIGURES = [
-    f"{FIGURES}/consort.png",
-    *expand(f"{FIGURES}/trajectories_{{outcome}}.png", outcome=OUTCOMES),
-    f"{FIGURES}/forest.png",
-    f"{FIGURES}/interaction.png",
-    f"{FIGURES}/individual_change.png",
-    f"{FIGURES}/diagnostics_{PRIMARY}_{FIRST_ANALYSIS}.png",
+PUBLICATION_OUTPUTS = [
+    *(f"{FIGURES}/{f.stem}.png" for f in REPORT_FIGURES),
+    *(f"{TABLES}/{f.stem}.csv" for f in REPORT_TABLES),
 ]
-PUBLICATION_OUTPUTS = [*REPORT_FIGURES, f"{TABLES}/baseline.csv"]
 
 
 rule consort_checklist:
     """Each CONSORT 2025 item (and factorial-extension recommendation): the outputs
-    that address it, or who does and why; fails if a promised output is missing."""
+    that address it, or who does and why; fails if a promised output is missing.
+    It needs the outputs to exist, not their contents: a redrawn figure does not
+    rerun it (ancient)."""
     input:
-        rules.publication_tables.output,
-        rules.figure_consort.output,
-        rules.figure_forest.output,
-        rules.figure_interaction.output,
-        expand(f"{FIGURES}/trajectories_{{outcome}}.pdf", outcome=OUTCOMES),
-        f"{FIGURES}/diagnostics_{PRIMARY}_{FIRST_ANALYSIS}.pdf",
-        MODEL_OUTPUTS,
-        expand(f"{MODELS}/{{outcome}}_{{analysis}}_fit.csv", outcome=OUTCOMES, analysis=ANALYSES),
-        rules.derive.output,
-        rules.ingest.output.manifest,
+        existing(
+            rules.publication_tables.output,
+            rules.figure_consort.output,
+            rules.consort_counts.output,
+            rules.figure_forest.output,
+            rules.figure_interaction.output,
+            rules.figure_trajectories.output,
+            f"{FIGURES}/diagnostics_{PRIMARY}_{PRIMARY_ANALYSIS}.pdf",
+            MODEL_OUTPUTS,
+            expand(f"{MODELS}/{{outcome}}_{{analysis}}_fit.csv", outcome=OUTCOMES, analysis=ANALYSES),
+            rules.derive.output,
+            rules.ingest.output.manifest,
+        ),
     output:
         expand(f"{TABLES}/consort_checklist.{{ext}}", ext=TABLE_FORMATS),
+    params:
+        code=stage_digest("consort_checklist"),
+        paths=config["paths"],
+        settings=checklist_settings(),
     log:
         f"{LOGS}/consort_checklist.log",
     script:

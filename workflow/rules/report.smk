@@ -4,22 +4,15 @@ rule report:
         estimand=f"{MODELS}/estimand.yaml",
         validation=rules.validate.output.summary,
         manifest=rules.ingest.output.manifest,
-        figures=REPORT_FIGURES,
-        tables=expand(
-            f"{TABLES}/{{name}}.html",
-            name=[
-                "participant_flow",
-                "recruitment",
-                "baseline",
-                "comparisons",
-                *(f"outcome_{o}" for o in OUTCOMES),
-                "harms",
-                "adherence",
-                "consort_checklist",
-            ],
-        ),
+        figures=[f"{FIGURES}/{f.stem}.png" for f in REPORT_FIGURES],
+        tables=[f"{TABLES}/{f.stem}.html" for f in REPORT_TABLES],
     output:
         report=f"{RESULTS}/report.html",
+    params:
+        code=stage_digest("report"),
+        # the report's provenance section prints the whole configuration
+        config=config,
+        captions={f.stem: f.caption for f in REPORT_FIGURES},
     log:
         f"{LOGS}/report.log",
     script:

@@ -5,6 +5,9 @@ rule score:
         passed=rules.validation_gate.output.flag,
     output:
         scores=f"{PROCESSED}/scores.parquet",
+    params:
+        code=stage_digest("score"),
+        config=config_params("arm_aliases", "visits", "instruments"),
     log:
         f"{LOGS}/score.log",
     benchmark:

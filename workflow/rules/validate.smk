@@ -6,6 +6,9 @@ rule validate:
     output:
         queries=f"{RESULTS}/validation/queries.csv",
         summary=f"{RESULTS}/validation/summary.md",
+    params:
+        code=stage_digest("validate"),
+        config=validation_params(),
     log:
         f"{LOGS}/validate.log",
     benchmark:
@@ -20,6 +23,8 @@ rule validation_gate:
         queries=rules.validate.output.queries,
     output:
         flag=f"{RESULTS}/validation/passed.txt",
+    params:
+        code=stage_digest("validation_gate"),
     log:
         f"{LOGS}/validation_gate.log",
     script:

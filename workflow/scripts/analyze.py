@@ -1,14 +1,12 @@
-from _common import to_rule_log
-
-from rlstrial.pipeline import analyse
+from _common import plan, start_job
 
 sm = snakemake  # noqa: F821
-to_rule_log(sm.log[0])
-analyse(
-    sm.input.adqs,
-    sm.input.adsl,
-    sm.config,
-    sm.wildcards.outcome,
-    sm.wildcards.analysis,
-    dict(sm.output.items()),
-)
+start_job(sm)
+from rlstrial.pipeline import analyze  # noqa: E402
+
+kinds = ("csv", "parquet", "fit", "residuals", "correlation")
+outputs = {
+    outcome: {kind: sm.output[kind][k] for kind in kinds}
+    for k, outcome in enumerate(sm.params.outcomes)
+}
+analyze(sm.input.adqs, sm.input.adsl, plan(sm), sm.wildcards.analysis, outputs, sm.threads)

@@ -1,9 +1,9 @@
 from pathlib import Path
 
-from _common import to_rule_log
-
-from rlstrial.pipeline import consort_checklist
+from _common import start_job
 
 sm = snakemake  # noqa: F821
-to_rule_log(sm.log[0])
-consort_checklist(sm.config, Path(sm.output[0]).parent)
+start_job(sm)
+from rlstrial.pipeline import consort_checklist  # noqa: E402
+
+consort_checklist(sm.params.paths, sm.params.settings, Path(sm.output[0]).parent)

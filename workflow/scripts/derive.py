@@ -1,7 +1,7 @@
-from _common import raw_folder, to_rule_log
-
-from rlstrial.pipeline import derive
+from _common import raw_folder, start_job
 
 sm = snakemake  # noqa: F821
-to_rule_log(sm.log[0])
-derive(raw_folder(sm.input.raw), sm.config, sm.input.scores, dict(sm.output.items()))
+start_job(sm)
+from rlstrial.pipeline import derive  # noqa: E402
+
+derive(raw_folder(sm.input.raw), sm.params.config, sm.input.scores, dict(sm.output.items()))

@@ -1,7 +1,7 @@
-from _common import to_rule_log
-
-from rlstrial.pipeline import write_estimand
+from _common import plan, start_job
 
 sm = snakemake  # noqa: F821
-to_rule_log(sm.log[0])
-write_estimand(sm.config, sm.output.estimand)
+start_job(sm)
+from rlstrial.pipeline import estimand  # noqa: E402
+
+estimand(sm.params.trial, sm.params.estimand, plan(sm), sm.output.estimand)

@@ -1,11 +1,10 @@
-from pathlib import Path
-
-from _common import to_rule_log
-
-from rlstrial.pipeline import figure_diagnostics
+from _common import start_job, stem
 
 sm = snakemake  # noqa: F821
-to_rule_log(sm.log[0])
+start_job(sm)
+from rlstrial.pipeline import figure_diagnostics  # noqa: E402
+
 title = f"{sm.wildcards.outcome} ({sm.wildcards.analysis})"
-stem = Path(sm.output[0]).with_suffix("")
-figure_diagnostics(sm.input.residuals, sm.input.correlation, stem, title)
+figure_diagnostics(
+    sm.input.residuals, sm.input.correlation, stem(sm.output[0]), title, sm.params.dpi
+)

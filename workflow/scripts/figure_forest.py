@@ -1,9 +1,7 @@
-from pathlib import Path
-
-from _common import to_rule_log
-
-from rlstrial.pipeline import figure_forest
+from _common import plan, start_job, stem
 
 sm = snakemake  # noqa: F821
-to_rule_log(sm.log[0])
-figure_forest(list(sm.input.results), sm.config, Path(sm.output[0]).with_suffix(""))
+start_job(sm)
+from rlstrial.pipeline import figure_forest  # noqa: E402
+
+figure_forest(list(sm.input.results), plan(sm), stem(sm.output[0]), sm.params.dpi)

@@ -1,10 +1,7 @@
-from pathlib import Path
-
-from _common import to_rule_log
-
-from rlstrial.pipeline import figure_individual_change
+from _common import plan, start_job, stem
 
 sm = snakemake  # noqa: F821
-to_rule_log(sm.log[0])
-stem = Path(sm.output[0]).with_suffix("")
-figure_individual_change(sm.input.adqs, sm.input.adsl, sm.config, stem)
+start_job(sm)
+from rlstrial.pipeline import figure_individual_change  # noqa: E402
+
+figure_individual_change(sm.input.adqs, sm.input.adsl, plan(sm), stem(sm.output[0]), sm.params.dpi)

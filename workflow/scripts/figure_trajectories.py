@@ -1,9 +1,8 @@
-from pathlib import Path
-
-from _common import to_rule_log
-
-from rlstrial.pipeline import figure_trajectories
+from _common import plan, start_job, stem
 
 sm = snakemake  # noqa: F821
-to_rule_log(sm.log[0])
-figure_trajectories(sm.input.results, sm.config, Path(sm.output[0]).with_suffix(""))
+start_job(sm)
+from rlstrial.pipeline import figure_trajectories  # noqa: E402
+
+stems = list(dict.fromkeys(stem(path) for path in sm.output))  # one per outcome, in order
+figure_trajectories(list(sm.input.results), plan(sm), stems, sm.params.dpi)

@@ -1,6 +1,7 @@
-from _common import raw_folder, to_rule_log
+from _common import raw_folder, start_job
 
-from rlstrial.pipeline import ingest
+sm = snakemake  # noqa: F821
+start_job(sm)
+from rlstrial.pipeline import ingest  # noqa: E402
 
-to_rule_log(snakemake.log[0])  # noqa: F821
-ingest(raw_folder(snakemake.input.raw), snakemake.output.manifest)  # noqa: F821
+ingest(raw_folder(sm.input.raw), sm.output.manifest)

@@ -1,7 +1,7 @@
-from _common import to_rule_log
-
-from rlstrial.pipeline import primary_visit_checks
+from _common import plan, start_job
 
 sm = snakemake  # noqa: F821
-to_rule_log(sm.log[0])
-primary_visit_checks(sm.input.adqs, sm.input.adsl, sm.config, dict(sm.output.items()))
+start_job(sm)
+from rlstrial.pipeline import primary_visit_checks  # noqa: E402
+
+primary_visit_checks(sm.input.adqs, sm.input.adsl, plan(sm), dict(sm.output.items()))

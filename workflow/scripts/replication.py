@@ -1,7 +1,7 @@
-from _common import to_rule_log
-
-from rlstrial.pipeline import replicate
+from _common import start_job
 
 sm = snakemake  # noqa: F821
-to_rule_log(sm.log[0])
-replicate(list(sm.input.results), sm.config, sm.output.table)
+start_job(sm)
+from rlstrial.pipeline import replication  # noqa: E402
+
+replication(list(sm.input.results), sm.params.published, sm.output.table)

@@ -1,12 +1,19 @@
-from _common import to_rule_log
-
-from rlstrial.pipeline import report
+from _common import start_job
 
 sm = snakemake  # noqa: F821
-to_rule_log(sm.log[0])
+start_job(sm)
+from rlstrial.pipeline import report  # noqa: E402
+
 inputs = {
     "estimand": sm.input.estimand,
     "validation": sm.input.validation,
     "manifest": sm.input.manifest,
 }
-report(sm.config, inputs, list(sm.input.figures), list(sm.input.tables), sm.output.report)
+report(
+    sm.params.config,
+    inputs,
+    list(sm.input.figures),
+    list(sm.input.tables),
+    sm.output.report,
+    sm.params.captions,
+)

@@ -1,7 +1,7 @@
-from _common import raw_folder, to_rule_log
-
-from rlstrial.pipeline import score
+from _common import raw_folder, start_job
 
 sm = snakemake  # noqa: F821
-to_rule_log(sm.log[0])
-score(raw_folder(sm.input.raw), sm.config, sm.output.scores)
+start_job(sm)
+from rlstrial.pipeline import score  # noqa: E402
+
+score(raw_folder(sm.input.raw), sm.params.config, sm.output.scores)

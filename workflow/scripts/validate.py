@@ -1,7 +1,7 @@
-from _common import raw_folder, to_rule_log
-
-from rlstrial.pipeline import validate
+from _common import raw_folder, start_job
 
 sm = snakemake  # noqa: F821
-to_rule_log(sm.log[0])
-validate(raw_folder(sm.input.raw), sm.config, sm.output.queries, sm.output.summary)
+start_job(sm)
+from rlstrial.pipeline import validate  # noqa: E402
+
+validate(raw_folder(sm.input.raw), sm.params.config, sm.output.queries, sm.output.summary)

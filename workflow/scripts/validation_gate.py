@@ -1,7 +1,7 @@
-from _common import to_rule_log
-
-from rlstrial.pipeline import gate
+from _common import start_job
 
 sm = snakemake  # noqa: F821
-to_rule_log(sm.log[0])
-gate(sm.input.queries, sm.output.flag)
+start_job(sm)
+from rlstrial.pipeline import validation_gate  # noqa: E402
+
+validation_gate(sm.input.queries, sm.output.flag)

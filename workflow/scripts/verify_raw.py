@@ -1,7 +1,7 @@
-from _common import raw_folder, to_rule_log
-
-from rlstrial.pipeline import verify_raw
+from _common import raw_folder, start_job
 
 sm = snakemake  # noqa: F821
-to_rule_log(sm.log[0])
+start_job(sm)
+from rlstrial.pipeline import verify_raw  # noqa: E402
+
 verify_raw(raw_folder(sm.input.raw), sm.input.manifest, sm.output.report)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import itertools
+import numbers
 import warnings
 from dataclasses import dataclass
 
@@ -10,12 +12,27 @@ import numpy as np
 import pandas as pd
 import patsy
 from scipy import optimize, stats
+from threadpoolctl import get_cached_controller  # reused until a module is imported
 
 from rlstrial.mmrm.covariance import STRUCTURES, Structure
 from rlstrial.mmrm.design import Design, patterns, prepare
 from rlstrial.mmrm.likelihood import Likelihood, NotPositiveDefinite
 
 DEFAULT_FALLBACK = ("toeph", "ar1h", "csh", "cs")
+
+
+def _thread_limit(threads: int | None) -> contextlib.AbstractContextManager:
+    """A context limiting BLAS/OpenMP thread pools to ``threads`` (None: no change).
+
+    The same as ``threadpoolctl.threadpool_limits(limits=threads)``, but on a cached
+    controller: ``threadpool_limits`` scans the loaded libraries (/proc/self/maps)
+    each time, 2 ms on a quiet machine and up to 10 ms on a loaded one, against
+    0.03 s for a whole fit of 400 subjects x 5 visits."""
+    if threads is None:
+        return contextlib.nullcontext()
+    if isinstance(threads, bool) or not isinstance(threads, numbers.Integral) or threads < 1:
+        raise ValueError(f"threads must be a positive integer or None, not {threads!r}")
+    return get_cached_controller().limit(limits=int(threads))
 
 
 class MMRMConvergenceError(RuntimeError):
@@ -136,6 +153,7 @@ def fit_mmrm(
     fallback: tuple[str, ...] = DEFAULT_FALLBACK,
     max_iter: int = 500,
     covariance_parameters: dict[str, float] | list[dict[str, float]] | None = None,
+    threads: int | None = 1,
 ) -> MMRMResult:
     """Fit a mixed model for repeated measures (a GLS model with structured covariance).
 
@@ -175,6 +193,21 @@ def fit_mmrm(
         (SAS ``PARMS ... / NOITER``): a dict of SAS-named values (``{"UN(1,1)": ...}``),
         or one dict per group. Fixed effects, standard errors and degrees of freedom
         are then computed at that point.
+    threads
+        The number of threads the BLAS and OpenMP libraries (OpenBLAS, MKL, ...) may
+        use during the fit: the optimisation, every structure of the fallback chain,
+        the Hessian and the derivatives behind the Satterthwaite degrees of freedom.
+        The limit is set with threadpoolctl on entry and the previous setting
+        restored on return; ``None`` leaves the process's setting alone. The
+        default, 1, is the fastest: the matrices are small (visits x visits,
+        coefficients x coefficients), so extra threads cost more in start-up and
+        synchronisation than they save, and workflow jobs running in parallel never
+        oversubscribe the cores. On 2 cores, one of them kept busy by another
+        process, fit and df of 400 subjects x 5 visits took 0.03 s with 1 and
+        0.13 s with ``None`` (``benchmarks/bench_mmrm.py``). The methods of the
+        result (tables, LS-means, contrasts, tests) need no limit: their products
+        are too small for BLAS to use its threads. The setting is process-wide, so
+        it also holds for other Python threads while the fit runs.
 
     Returns
     -------
@@ -218,23 +251,24 @@ def fit_mmrm(
     for name in chain:
         if name not in STRUCTURES:
             raise ValueError(f"unknown covariance structure {name!r}; choose from {STRUCTURES}")
-    design = prepare(data, formula, subject, visit, group, weights, reference, visit_levels)
-    ols, *_ = np.linalg.lstsq(design.x, design.y, rcond=None)
-    residual = design.y - design.x @ ols
-    pats = patterns(design, residual)  # centred outcome: better numerics, same model
     attempts: list[Attempt] = []
-    if covariance_parameters is not None:
-        return _fixed(design, pats, covariance, method, covariance_parameters, ols)
-    for name in chain:
-        try:
-            likelihood, theta, evaluation, hessian, iterations = _fit_structure(
-                design, pats, name, method == "reml", residual, max_iter
-            )
-        except (ArithmeticError, np.linalg.LinAlgError, ValueError) as error:
-            attempts.append(Attempt(name, False, str(error) or type(error).__name__))
-            continue
-        attempts.append(Attempt(name, True, "converged", iterations))
-        return _result(design, likelihood, theta, evaluation, hessian, method, attempts, ols)
+    with _thread_limit(threads):
+        design = prepare(data, formula, subject, visit, group, weights, reference, visit_levels)
+        ols, *_ = np.linalg.lstsq(design.x, design.y, rcond=None)
+        residual = design.y - design.x @ ols
+        pats = patterns(design, residual)  # centred outcome: better numerics, same model
+        if covariance_parameters is not None:
+            return _fixed(design, pats, covariance, method, covariance_parameters, ols)
+        for name in chain:
+            try:
+                likelihood, theta, evaluation, hessian, iterations = _fit_structure(
+                    design, pats, name, method == "reml", residual, max_iter
+                )
+            except (ArithmeticError, np.linalg.LinAlgError, ValueError) as error:
+                attempts.append(Attempt(name, False, str(error) or type(error).__name__))
+                continue
+            attempts.append(Attempt(name, True, "converged", iterations))
+            return _result(design, likelihood, theta, evaluation, hessian, method, attempts, ols)
     details = "; ".join(f"{a.structure}: {a.message}" for a in attempts)
     raise MMRMConvergenceError(
         f"no covariance structure converged ({details}). Try a simpler structure, check"
@@ -257,8 +291,13 @@ def _fixed(design, pats, name, method, parameters, ols) -> MMRMResult:
 
 def _result(design, likelihood, theta, evaluation, hessian, method, attempts, ols) -> MMRMResult:
     """The result at theta; the fit used the outcome centred on its OLS fit, so the
-    OLS coefficients are added back."""
-    return MMRMResult(
+    OLS coefficients are added back.
+
+    The derivatives of the coefficients' covariance (for the Satterthwaite df of
+    every later table) are computed here, under the fit's thread limit: their one
+    sizeable matrix product would otherwise run on every BLAS thread, and OpenBLAS
+    threads then spin for a while, slowing the next fit when the cores are busy."""
+    result = MMRMResult(
         design=design,
         likelihood=likelihood,
         theta=theta,
@@ -269,6 +308,8 @@ def _result(design, likelihood, theta, evaluation, hessian, method, attempts, ol
         method=method,
         attempts=attempts,
     )
+    result._jacobian()
+    return result
 
 
 @dataclass

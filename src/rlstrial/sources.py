@@ -1,0 +1,97 @@
+"""Which package code each workflow stage runs, and its digest.
+
+Snakemake reruns a job when its script changes, but not when the package code the
+script calls changes. Each rule therefore gets, as a ``params:`` entry, the SHA-256 of
+the modules its stage can reach (:func:`stage_digest`): the stage function of
+:mod:`rlstrial.pipeline` named after the rule, the modules it imports (at the top of
+``pipeline`` or inside the function), and everything those import in turn, with the
+data files a module reads. Editing ``figures.py`` then redraws the figures and nothing
+else; editing the MMRM engine refits the models and what depends on them.
+"""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+from functools import cache
+from pathlib import Path
+
+PACKAGE = Path(__file__).resolve().parent
+#: Data files (globs under the package) that a module reads at run time.
+RESOURCES = {"rlstrial.checklist": ["checklists/*.yaml"]}
+
+
+def _path(module: str) -> Path | None:
+    relative = Path(*module.split(".")[1:])
+    for candidate in (PACKAGE / relative.with_suffix(".py"), PACKAGE / relative / "__init__.py"):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def _imported(node: ast.AST) -> set[str]:
+    """rlstrial modules imported anywhere under ``node``."""
+    found = set()
+    for child in ast.walk(node):
+        if isinstance(child, ast.Import):
+            found |= {alias.name for alias in child.names if alias.name.startswith("rlstrial")}
+        elif isinstance(child, ast.ImportFrom) and (child.module or "").startswith("rlstrial"):
+            if child.module != "rlstrial":  # the package itself: its modules named below
+                found.add(child.module)
+            found |= {f"{child.module}.{alias.name}" for alias in child.names}
+    return {module for module in found if _path(module) is not None}
+
+
+@cache
+def _tree(module: str) -> ast.Module:
+    return ast.parse(_path(module).read_text(encoding="utf-8"))
+
+
+def _closure(modules: set[str]) -> set[str]:
+    seen: set[str] = set()
+    todo = list(modules)
+    while todo:
+        module = todo.pop()
+        if module in seen:
+            continue
+        seen.add(module)
+        parents = [".".join(module.split(".")[:k]) for k in range(2, module.count(".") + 1)]
+        todo += [*_imported(_tree(module)), *parents]
+    return seen
+
+
+def stage_modules(stage: str) -> set[str]:
+    """The package modules the pipeline stage ``stage`` can run.
+
+    Examples
+    --------
+    >>> modules = stage_modules("figure_forest")
+    >>> "rlstrial.figures" in modules, "rlstrial.mmrm.fit" in modules
+    (True, False)
+    >>> "rlstrial.mmrm.fit" in stage_modules("analyze")
+    True
+    """
+    pipeline = _tree("rlstrial.pipeline")
+    function = next(
+        node for node in pipeline.body if isinstance(node, ast.FunctionDef) and node.name == stage
+    )
+    top = {
+        module
+        for node in pipeline.body
+        if isinstance(node, ast.Import | ast.ImportFrom)
+        for module in _imported(node)
+    }
+    # pipeline itself counts, but not what its other stages import
+    return {"rlstrial.pipeline"} | _closure({*top, *_imported(function)})
+
+
+def stage_digest(stage: str) -> str:
+    """SHA-256 of the source (and data files) of :func:`stage_modules`, hex."""
+    files = {_path(module) for module in stage_modules(stage)}
+    for module, patterns in RESOURCES.items():
+        if module in stage_modules(stage):
+            files |= {path for pattern in patterns for path in PACKAGE.glob(pattern)}
+    digest = hashlib.sha256()
+    for path in sorted(files):
+        digest.update(str(path.relative_to(PACKAGE)).encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()

@@ -1,0 +1,183 @@
+"""The analysis plan: every cross-reference checked and reported at once, the control
+arm found from the factor levels, and no result depending on the order of the arms."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+import yaml
+from conftest import ROOT, make_analysis
+from test_analysis import WEEK4, balanced_trial
+
+from rlstrial.analysis import analyse_outcome
+from rlstrial.config import ConfigError, validate_config
+from rlstrial.plan import Plan, PlanError, build_plan, plan_problems
+
+
+def base() -> dict:
+    with open(ROOT / "config" / "config.yaml", encoding="utf-8") as handle:
+        return validate_config(yaml.safe_load(handle))
+
+
+def with_change(path: str, value) -> dict:
+    """The default config with one value replaced (``path`` dotted, list items by index)."""
+    config = copy.deepcopy(base())
+    *parents, last = path.split(".")
+    node = config
+    for key in parents:
+        node = node[int(key)] if key.isdigit() else node[key]
+    node[int(last) if last.isdigit() else last] = value
+    return config
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "message"),
+    [
+        (
+            "analysis.multiplicity.family.0",
+            "massager vs contrl",
+            "analysis.multiplicity.family[0]: 'massager vs contrl' is not a contrast of this"
+            " design (choices: 'massager vs control', 'heat vs control', 'combined vs control',"
+            " 'massager main effect', 'heat main effect', 'massager x heat interaction');"
+            " did you mean 'massager vs control'?",
+        ),
+        (
+            "analysis.primary.contrast",
+            "heat vs massager",
+            "analysis.primary.contrast: 'heat vs massager' is not an active arm versus control"
+            " (choices: 'massager vs control', 'heat vs control', 'combined vs control')",
+        ),
+        (
+            "analysis.primary.visit",
+            "WEEK5",
+            "analysis.primary.visit: 'WEEK5' is not a post-baseline visit (choices: 'WEEK1',"
+            " 'WEEK2', 'WEEK3', 'WEEK4'); did you mean 'WEEK4'?",
+        ),
+        (
+            "analysis.primary.outcome",
+            "IRLSTOTAL",
+            "analysis.primary.outcome: 'IRLSTOTAL' is not an analysed outcome (analysis.outcomes)",
+        ),
+        (
+            "analysis.outcomes.3",
+            "MOSSPI3",
+            "analysis.outcomes[3]: 'MOSSPI3' is not a scale of any instrument",
+        ),
+        (
+            "analysis.responder.outcome",
+            "IRLS",
+            "analysis.responder.outcome: 'IRLS' is not a scale of any instrument",
+        ),
+        (
+            "analysis.covariates.0",
+            "SITE",
+            "analysis.covariates[0]: 'SITE' is not a baseline covariate",
+        ),
+        (
+            "analysis.population",
+            "ITT",
+            "analysis.population: 'ITT' is not a population flag of adsl (choices: 'ITTFL',"
+            " 'SAFFL', 'PPROTFL'); did you mean 'ITTFL'?",
+        ),
+        (
+            "analysis.analyses.3.population",
+            "PPFL",
+            "analysis.analyses[3].population: 'PPFL' is not a population flag of adsl",
+        ),
+        (
+            "analysis.primary.analysis",
+            "mmmr",
+            "analysis.primary.analysis: 'mmmr' is not an analysis of the plan (choices: 'mmrm',"
+            " 'clda', 'random_intercept', 'per_protocol'); did you mean 'mmrm'?",
+        ),
+    ],
+)
+def test_each_broken_reference_is_named_with_its_choices(path, value, message):
+    config = with_change(path, value)
+    with pytest.raises(PlanError) as error:
+        build_plan(config)
+    assert message in str(error.value)
+    with pytest.raises(ConfigError, match="is not"):  # and at start-up, with the schema
+        validate_config(config)
+
+
+def test_every_problem_is_reported_at_once():
+    config = with_change("analysis.primary.visit", "WEEK5")
+    config["analysis"]["multiplicity"]["family"] = ["heat vs contol", "massager main efect"]
+    config["analysis"]["covariates"] = ["SITEID", "AGEGR"]
+    config["analysis"]["analyses"].append({"name": "mmrm", "baseline": "none"})
+    problems = plan_problems(config)
+    assert [p.split(":")[0] for p in problems] == [
+        "analysis.primary.visit",
+        "analysis.multiplicity.family[0]",
+        "analysis.multiplicity.family[1]",
+        "analysis.covariates[1]",
+        "analysis.analyses",
+    ]
+    assert "did you mean 'massager main effect'?" in problems[2]
+    assert problems[4] == "analysis.analyses: the name 'mmrm' is used twice"
+
+
+def test_a_design_that_is_not_a_full_2x2_is_refused():
+    config = base()
+    config["arms"] = config["arms"][:3]
+    assert plan_problems(config) == [
+        "arms: a 2x2 factorial needs exactly four arms, one per combination of massager and"
+        " heat; missing: massager=True, heat=True (3 arms given)"
+    ]
+
+
+def test_control_is_found_from_the_factor_levels_whatever_the_order():
+    config = base()
+    config["arms"] = config["arms"][::-1]  # combined, heat, massager, control
+    plan = build_plan(config)
+    assert plan.design.control == "control"
+    assert plan.design.arm_codes == ["control", "massager", "heat", "combined"]
+    assert plan.design == build_plan(base()).design
+
+
+def test_the_family_and_analyses_resolve_to_canonical_settings():
+    config = base()
+    config["analysis"]["multiplicity"]["family"] = [
+        "combined vs control",
+        "massager vs control",
+        "heat vs control",
+    ]
+    plan = build_plan(config)
+    assert plan.model.multiplicity.family == build_plan(base()).model.multiplicity.family
+    per_protocol = plan.analysis("per_protocol")
+    assert (per_protocol.population, per_protocol.covariates) == ("PPROTFL", ("SITEID",))
+
+
+def test_sections_travel_as_plain_data_and_come_back_equal():
+    plan = build_plan(base())
+    params = plan.to_params("design", "model", "analyses", "responder", "imputation")
+    assert "Arm(" not in repr(params)  # builtins only: Snakemake compares their repr
+    again = Plan.from_params(params)
+    assert again.design == plan.design and again.model == plan.model
+    assert again.analyses == plan.analyses and again.responder == plan.responder
+    assert again.primary is None
+    with pytest.raises(ValueError, match="unknown plan sections"):
+        plan.to_params("desing")
+
+
+def test_arm_order_in_the_config_does_not_change_the_results():
+    adqs, adsl = balanced_trial(WEEK4)
+    shuffled = base()
+    shuffled["arms"] = [shuffled["arms"][k] for k in (2, 0, 3, 1)]
+    tables = []
+    for config in (base(), shuffled):
+        plan = build_plan(config)
+        tables.append(analyse_outcome(adqs, adsl, plan, "X", make_analysis("t", "none"))[0])
+    default, reordered = tables
+    assert default.equals(reordered)
+    got = default.set_index("contrast")
+    assert got.loc["heat vs control", ["kind", "effect", "active", "reference"]].tolist() == [
+        "contrast",
+        "vs control",
+        "heat",
+        "control",
+    ]
+    assert got.loc["heat vs control", "estimate"] == pytest.approx(17.0 - 20.0, abs=1e-9)
+    assert got.loc["LS-mean control", ["kind", "arm"]].tolist() == ["lsmean", "control"]

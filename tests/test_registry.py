@@ -1,0 +1,40 @@
+"""The registry of publication outputs: each written by a rule of the workflow, through
+the pipeline stage of the same name, and each caption and title filled in."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from conftest import ROOT
+
+from rlstrial import pipeline, registry
+
+RULES = {
+    name
+    for path in (ROOT / "workflow" / "rules").glob("*.smk")
+    for name in re.findall(r"^rule (\w+):", path.read_text(), flags=re.MULTILINE)
+}
+
+
+@pytest.mark.parametrize(
+    "output", registry.TABLES + registry.FIGURES + registry.DATA, ids=lambda o: o.stem
+)
+def test_each_output_is_written_by_a_rule_and_its_stage(output):
+    assert output.rule in RULES
+    assert callable(getattr(pipeline, output.rule))
+
+
+def test_files_expand_outcomes_and_the_primary_analysis():
+    files = registry.files(registry.FIGURES, ["IRLSTOT", "RLSQOL"], "IRLSTOT", "mmrm")
+    assert [f.stem for f in files] == [
+        "consort",
+        "trajectories_IRLSTOT",
+        "trajectories_RLSQOL",
+        "forest",
+        "interaction",
+        "individual_change",
+        "diagnostics_IRLSTOT_mmrm",
+    ]
+    assert files[2].caption == "RLSQOL: LS-mean change by arm and visit (95% CI)."
+    assert "{" not in "".join(f.caption + f.title for f in files)

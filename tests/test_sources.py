@@ -1,0 +1,55 @@
+"""Code digests: each rule is rerun when the package code its stage runs changes, and
+only then."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from conftest import ROOT
+
+from rlstrial import sources
+
+RULE_BLOCKS = {
+    match.group(1): match.group(0)
+    for path in (ROOT / "workflow" / "rules").glob("*.smk")
+    for match in re.finditer(r"(?ms)^rule (\w+):.*?(?=^rule |\Z)", path.read_text())
+}
+
+
+@pytest.mark.parametrize("rule", sorted(RULE_BLOCKS))
+def test_every_rule_carries_the_digest_of_its_own_stage(rule):
+    assert f'code=stage_digest("{rule}")' in RULE_BLOCKS[rule]
+
+
+def test_a_stage_reaches_the_modules_it_imports_and_no_others():
+    assert sources.stage_modules("figure_forest") == {
+        "rlstrial.pipeline",
+        "rlstrial.io",
+        "rlstrial.plan",
+        "rlstrial.config",
+        "rlstrial.figures",
+    }
+    analyze = sources.stage_modules("analyze")
+    assert {"rlstrial.analysis", "rlstrial.mmrm.fit", "rlstrial.mmrm.likelihood"} <= analyze
+    assert "rlstrial.figures" not in analyze and "rlstrial.validate" not in analyze
+
+
+def test_the_digest_follows_the_source_of_the_reached_modules(tmp_path, monkeypatch, request):
+    request.addfinalizer(sources._tree.cache_clear)  # parsed trees of the fake package
+    package = tmp_path / "rlstrial"
+    package.mkdir()
+    (package / "pipeline.py").write_text(
+        "from rlstrial.io import write_table\n\n"
+        "def draw():\n    from rlstrial import figures\n\n"
+        "def fit():\n    from rlstrial.analysis import fit\n"
+    )
+    for name in ("io", "figures", "analysis"):
+        (package / f"{name}.py").write_text(f"# {name}\n")
+    monkeypatch.setattr(sources, "PACKAGE", package)
+    sources._tree.cache_clear()
+    before = {stage: sources.stage_digest(stage) for stage in ("draw", "fit")}
+    (package / "analysis.py").write_text("# analysis, edited\n")
+    sources._tree.cache_clear()
+    assert sources.stage_digest("draw") == before["draw"]
+    assert sources.stage_digest("fit") != before["fit"]
