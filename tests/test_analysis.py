@@ -191,7 +191,7 @@ def test_model_based_dunnett_matches_scipy_dunnett_in_a_one_visit_design(default
     }
     adqs, adsl = balanced_trial(values)
     family = Multiplicity("dunnett", tuple(f"{a} vs control" for a in ARMS[1:]))
-    plan = replace(default_plan, model=replace(default_plan.model, multiplicity=family))
+    plan = replace(default_plan, multiplicity=family)
     results, _ = analyse_outcome(adqs, adsl, plan, "X", make_analysis("t", "none"))
     got = by_contrast(results).loc[[f"{a} vs control" for a in ARMS[1:]]]
     reference = stats.dunnett(*(values[a] for a in ARMS[1:]), control=values["control"])

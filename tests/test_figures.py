@@ -31,6 +31,7 @@ def lsmeans_table() -> pd.DataFrame:
                     "visit": visit,
                     "kind": "lsmean",
                     "arm": arm,
+                    "ci_level": 0.95,
                     "contrast": f"LS-mean {arm}",
                     "estimate": value + shift,
                     "ci_lower": value + shift - 1,

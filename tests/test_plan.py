@@ -5,19 +5,23 @@ from __future__ import annotations
 
 import copy
 
+import pandas as pd
 import pytest
 import yaml
 from conftest import ROOT, make_analysis
-from test_analysis import WEEK4, balanced_trial
 
 from rlstrial.analysis import analyse_outcome
-from rlstrial.config import ConfigError, validate_config
-from rlstrial.plan import Plan, PlanError, build_plan, plan_problems
+from rlstrial.config import ConfigError, load_config, validate_config
+from rlstrial.plan import Design, Plan, PlanError, build_plan, plan_problems
 
 
 def base() -> dict:
     with open(ROOT / "config" / "config.yaml", encoding="utf-8") as handle:
         return validate_config(yaml.safe_load(handle))
+
+
+def park() -> dict:
+    return load_config(ROOT / "config" / "config.yaml", ROOT / "config" / "park2020.yaml")
 
 
 def with_change(path: str, value) -> dict:
@@ -51,8 +55,8 @@ def with_change(path: str, value) -> dict:
         (
             "analysis.primary.visit",
             "WEEK5",
-            "analysis.primary.visit: 'WEEK5' is not a post-baseline visit (choices: 'WEEK1',"
-            " 'WEEK2', 'WEEK3', 'WEEK4'); did you mean 'WEEK4'?",
+            "analysis.primary.visit: 'WEEK5' is not a post-baseline visit of IRLS (choices:"
+            " 'WEEK1', 'WEEK2', 'WEEK3', 'WEEK4'); did you mean 'WEEK4'?",
         ),
         (
             "analysis.primary.outcome",
@@ -67,7 +71,7 @@ def with_change(path: str, value) -> dict:
         (
             "analysis.responder.outcome",
             "IRLS",
-            "analysis.responder.outcome: 'IRLS' is not a scale of any instrument",
+            "analysis.responder.outcome: 'IRLS' is not a scale measured at the primary visit WEEK4",
         ),
         (
             "analysis.covariates.0",
@@ -116,7 +120,7 @@ def test_every_problem_is_reported_at_once():
         "analysis.analyses",
     ]
     assert "did you mean 'massager main effect'?" in problems[2]
-    assert problems[4] == "analysis.analyses: the name 'mmrm' is used twice"
+    assert problems[4] == "analysis.analyses: 'mmrm' is listed twice"
 
 
 def test_a_design_that_is_not_a_full_2x2_is_refused():
@@ -145,39 +149,116 @@ def test_the_family_and_analyses_resolve_to_canonical_settings():
         "heat vs control",
     ]
     plan = build_plan(config)
-    assert plan.model.multiplicity.family == build_plan(base()).model.multiplicity.family
+    assert plan.multiplicity.family == build_plan(base()).multiplicity.family
     per_protocol = plan.analysis("per_protocol")
     assert (per_protocol.population, per_protocol.covariates) == ("PPROTFL", ("SITEID",))
 
 
 def test_sections_travel_as_plain_data_and_come_back_equal():
     plan = build_plan(base())
-    params = plan.to_params("design", "model", "analyses", "responder", "imputation")
+    params = plan.to_params(
+        "design", "alpha", "multiplicity", "analyses", "responder", "imputation"
+    )
     assert "Arm(" not in repr(params)  # builtins only: Snakemake compares their repr
     again = Plan.from_params(params)
-    assert again.design == plan.design and again.model == plan.model
+    assert again.design == plan.design and again.multiplicity == plan.multiplicity
+    assert again.alpha == plan.alpha and again.imputation == plan.imputation
     assert again.analyses == plan.analyses and again.responder == plan.responder
     assert again.primary is None
     with pytest.raises(ValueError, match="unknown plan sections"):
         plan.to_params("desing")
 
 
-def test_arm_order_in_the_config_does_not_change_the_results():
-    adqs, adsl = balanced_trial(WEEK4)
-    shuffled = base()
-    shuffled["arms"] = [shuffled["arms"][k] for k in (2, 0, 3, 1)]
-    tables = []
-    for config in (base(), shuffled):
-        plan = build_plan(config)
-        tables.append(analyse_outcome(adqs, adsl, plan, "X", make_analysis("t", "none"))[0])
-    default, reordered = tables
-    assert default.equals(reordered)
-    got = default.set_index("contrast")
-    assert got.loc["heat vs control", ["kind", "effect", "active", "reference"]].tolist() == [
-        "contrast",
-        "vs control",
-        "heat",
-        "control",
+def test_an_outcome_must_be_measured_where_the_plan_looks_at_it():
+    config = with_change("analysis.primary.outcome", "RLSQOL")  # weeks 0 and 4 only
+    config["analysis"]["primary"]["visit"] = "WEEK2"
+    assert plan_problems(config)[0] == (
+        "analysis.primary.visit: 'WEEK2' is not a post-baseline visit of RLSQOL"
+        " (choices: 'WEEK4'); did you mean 'WEEK4'?"
+    )
+    config = with_change("analysis.primary.visit", "WEEK2")  # IRLS is weekly: fine
+    config["analysis"]["responder"]["outcome"] = "RLSQOL"  # RLS-QoL: weeks 0 and 4 only
+    assert plan_problems(config) == [
+        "analysis.responder.outcome: 'RLSQOL' is not a scale measured at the primary visit"
+        " WEEK2 (choices: 'IRLSIMP', 'IRLSSYM', 'IRLSTOT', 'MOSADEQ', 'MOSDIST', 'MOSOPT',"
+        " 'MOSQUANT', 'MOSSNOR', 'MOSSOB', 'MOSSOMN', 'MOSSPI1', 'MOSSPI2')"
     ]
-    assert got.loc["heat vs control", "estimate"] == pytest.approx(17.0 - 20.0, abs=1e-9)
-    assert got.loc["LS-mean control", ["kind", "arm"]].tolist() == ["lsmean", "control"]
+
+
+def test_duplicated_outcomes_and_unmatched_published_results_are_named():
+    config = with_change("analysis.outcomes", ["IRLSTOT", "IRLSSYM", "IRLSTOT"])
+    config["published"] = [
+        {
+            "outcome": "IRLSTOT",
+            "analysis": "mmrm",
+            "visit": "Week 4",
+            "contrast": "massager vs controll",
+            "estimate": -9.0,
+            "ci_lower": -16.3,
+            "ci_upper": -1.7,
+        }
+    ]
+    problems = plan_problems(config)
+    assert "analysis.outcomes: 'IRLSTOT' is listed twice" in problems
+    assert [p for p in problems if p.startswith("published")] == [
+        "published[0].contrast: 'massager vs controll' is not a contrast of this design"
+        " (choices: 'massager vs control', 'heat vs control', 'combined vs control',"
+        " 'massager main effect', 'heat main effect', 'massager x heat interaction');"
+        " did you mean 'massager vs control'?"
+    ]
+
+
+def test_a_design_is_canonical_however_it_is_built():
+    arms = build_plan(base()).design.arms
+    shuffled = Design(arms=(arms[3], arms[1], arms[0], arms[2]), visits=())
+    assert shuffled.control == "control"
+    assert shuffled.arm_codes == ["control", "massager", "heat", "combined"]
+    assert shuffled.contrast("heat vs control").weights == (-1.0, 0.0, 1.0, 0.0)
+
+
+def test_arm_order_in_the_config_does_not_change_the_datasets_or_the_results(park_raw_copy):
+    """The raw folder derived and analysed under two configs that list the arms in
+    different orders: the same adsl (TRT01PN included), the same cLDA table and the
+    same primary-visit checks."""
+    from dataclasses import replace as with_fields
+
+    from test_derive import build
+
+    from rlstrial.effects import hedges_g, responders
+    from rlstrial.plan import Responder
+    from rlstrial.sensitivity import rerandomization_test
+
+    results = []
+    for order in ((0, 1, 2, 3), (2, 0, 3, 1)):
+        config = copy.deepcopy(park())
+        config["arms"] = [config["arms"][k] for k in order]
+        plan = build_plan(config)
+        _, adsl, adqs = build(park_raw_copy, config)
+        plan = with_fields(plan, responder=Responder("IRLSTOT", 5, "nonresponder"))
+        clda, _ = analyse_outcome(
+            adqs, adsl, plan, "IRLSTOT", make_analysis("c", "clda", covariates=())
+        )
+        results.append(
+            (
+                adsl,
+                clda,
+                hedges_g(adqs, adsl, plan),
+                responders(adqs, adsl, plan),
+                rerandomization_test(adqs, adsl, plan),
+            )
+        )
+    for one, two in zip(*results, strict=True):
+        pd.testing.assert_frame_equal(one, two)
+    adsl, clda, effects, *_ = results[0]
+    assert adsl.groupby("TRT01P")["TRT01PN"].first().to_dict() == {
+        "control": 1,
+        "massager": 2,
+        "heat": 3,
+        "combined": 4,
+    }
+    assert effects["contrast"].tolist() == [
+        "massager vs control",
+        "heat vs control",
+        "combined vs control",
+    ]
+    assert (clda["reference"][clda["effect"] == "vs control"] == "control").all()

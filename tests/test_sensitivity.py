@@ -10,6 +10,7 @@ import pytest
 import statsmodels.formula.api as smf
 from conftest import primary_visit_trial as trial
 
+from rlstrial.plan import Rerandomization
 from rlstrial.sensitivity import multiple_imputation, rerandomization_test
 
 
@@ -77,7 +78,7 @@ def test_delta_adjustment_moves_the_estimate_towards_no_effect(config):
     changes["massager"][:6] = [None] * 6  # six dropouts in the active arm
     adqs, adsl = trial(changes, baseline=baseline)
     table = multiple_imputation(adqs, adsl, config)
-    assert (table["n_imputed"] == 6).all() and (table["m"] == config.imputation["m"]).all()
+    assert (table["n_imputed"] == 6).all() and (table["m"] == config.imputation.m).all()
     assert np.all(np.diff(table["estimate"]) > 0)  # worse imputed values, smaller benefit
     tipping = table[table["tipping_point"]]
     assert len(tipping) <= 1
@@ -102,7 +103,7 @@ def test_block_rerandomization_is_seeded_and_keeps_blocks_balanced(default_plan)
     }
     adqs, adsl = trial(changes)
     adsl["RANDDT"] = pd.Timestamp("2024-01-01")
-    settings = {"scheme": "stratified_blocks", "block_sizes": [4], "draws": 300, "seed": 9}
+    settings = Rerandomization("stratified_blocks", block_sizes=(4,), draws=300, seed=9)
     plan = replace(default_plan, rerandomization=settings)
     first = rerandomization_test(adqs, adsl, plan)
     assert first.equals(rerandomization_test(adqs, adsl, plan))

@@ -18,8 +18,14 @@ RULE_BLOCKS = {
 
 
 @pytest.mark.parametrize("rule", sorted(RULE_BLOCKS))
-def test_every_rule_carries_the_digest_of_its_own_stage(rule):
-    assert f'code=stage_digest("{rule}")' in RULE_BLOCKS[rule]
+def test_every_rule_runs_its_own_stage_and_carries_its_digest(rule):
+    """The digest assumes that a rule's script calls the pipeline function named after
+    the rule: both are checked here."""
+    block = RULE_BLOCKS[rule]
+    assert f'code=code_digest("{rule}")' in block
+    script = re.search(r'script:\s*"\.\./scripts/(\w+)\.py"', block).group(1)
+    text = (ROOT / "workflow" / "scripts" / f"{script}.py").read_text()
+    assert re.findall(r"from rlstrial\.pipeline import (\w+)", text) == [rule]
 
 
 def test_a_stage_reaches_the_modules_it_imports_and_no_others():

@@ -16,6 +16,7 @@ def test_outcome_table_rows(tmp_path):
             "visit": ["Week 4"] * 3,
             "kind": ["lsmean", "lsmean", "contrast"],
             "arm": ["control", "massager", ""],
+            "ci_level": 0.95,
             "contrast": ["LS-mean control", "LS-mean massager", "massager vs control"],
             "estimate": [-1.0, -6.0, -5.0],
             "std_error": [0.5, 0.5, 0.7],

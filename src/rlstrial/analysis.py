@@ -40,6 +40,7 @@ RESULT_COLUMNS = [
     "estimate",
     "std_error",
     "df",
+    "ci_level",
     "ci_lower",
     "ci_upper",
     "p_value",
@@ -47,32 +48,6 @@ RESULT_COLUMNS = [
     "adjustment",
     "n",
 ]
-
-
-def factorial_weights(arms: list[dict]) -> dict[str, dict[str, float]]:
-    """Weights on the arm means of each contrast of a 2x2 factorial trial (a view of
-    :attr:`rlstrial.plan.Design.contrasts`, by arm code; control is the arm with
-    neither factor, wherever it is listed).
-
-    Examples
-    --------
-    >>> arms = [{"code": "massager", "label": "M", "massager": True, "heat": False},
-    ...         {"code": "control", "label": "C", "massager": False, "heat": False},
-    ...         {"code": "heat", "label": "H", "massager": False, "heat": True},
-    ...         {"code": "combined", "label": "MH", "massager": True, "heat": True}]
-    >>> weights = factorial_weights(arms)
-    >>> list(weights)[:3]
-    ['massager vs control', 'heat vs control', 'combined vs control']
-    >>> weights["massager main effect"]
-    {'control': -0.5, 'massager': 0.5, 'heat': -0.5, 'combined': 0.5}
-    >>> weights["massager x heat interaction"]
-    {'control': 1.0, 'massager': -1.0, 'heat': -1.0, 'combined': 1.0}
-    """
-    design = Design.from_config(arms, [])
-    return {
-        contrast.name: dict(zip(design.arm_codes, contrast.weights, strict=True))
-        for contrast in design.contrasts
-    }
 
 
 def analysis_data(
@@ -171,13 +146,20 @@ def fit_outcome(
 
 
 def fit_analysis(
-    adqs: pd.DataFrame, adsl: pd.DataFrame, plan: Plan, paramcd: str, analysis: Analysis
+    adqs: pd.DataFrame,
+    adsl: pd.DataFrame,
+    plan: Plan,
+    paramcd: str,
+    analysis: Analysis,
+    *,
+    threads: int | None = 1,
 ) -> tuple[pd.DataFrame, MMRMResult]:
-    """The analysis data and the fitted model of one outcome under one analysis."""
+    """The analysis data and the fitted model of one outcome under one analysis (BLAS
+    limited to ``threads`` during the MMRM fit, see :func:`rlstrial.mmrm.fit_mmrm`)."""
     data = analysis_data(adqs, adsl, paramcd, analysis)
     if data.empty:
         raise ValueError(f"no analysable {paramcd} records in population {analysis.population}")
-    return data, fit_outcome(data, plan, analysis)
+    return data, fit_outcome(data, plan, analysis, threads=threads)
 
 
 def analyse_outcome(
@@ -190,8 +172,8 @@ def analyse_outcome(
     adqs, adsl
         The analysis datasets.
     plan
-        The analysis plan (:func:`rlstrial.plan.build_plan`); its ``design`` and
-        ``model`` sections are used.
+        The analysis plan (:func:`rlstrial.plan.build_plan`); its ``design``,
+        ``alpha``, ``multiplicity`` and ``model`` sections are used.
     paramcd
         The outcome.
     analysis
@@ -206,7 +188,8 @@ def analyse_outcome(
         ``vs control``, ``main effect`` or ``interaction``; ``active`` and
         ``reference`` name what is compared, see :class:`rlstrial.plan.Contrast`);
         ``contrast`` is the display label (``"LS-mean <arm>"`` or the contrast's
-        name). ``p_adjusted`` is adjusted within each visit over the contrasts of the
+        name). ``ci_level`` is the confidence level of ``ci_lower`` and ``ci_upper``
+        (1 - ``plan.alpha``). ``p_adjusted`` is adjusted within each visit over the contrasts of the
         multiplicity family (``adjustment`` names the method; others carry their
         unadjusted p and ``"none"``).
     fit_statistics : DataFrame
@@ -241,12 +224,13 @@ def summarize_analysis(
             meta.append((visit, "contrast", c.kind, "", c.active, c.reference, c.name, n))
     matrix = np.array(rows)
     labels = [m[6] for m in meta]
-    table = fit.contrast(matrix, names=labels, level=1 - plan.model.alpha).drop(columns="t_value")
+    table = fit.contrast(matrix, names=labels, level=1 - plan.alpha).drop(columns="t_value")
     described = pd.DataFrame(
         meta, columns=["visit", "kind", "effect", "arm", "active", "reference", "contrast", "n"]
     )
     table = pd.concat([described.drop(columns="contrast"), table], axis=1)
-    table = _adjust(table, plan.model.multiplicity, fit, matrix)
+    table["ci_level"] = 1 - plan.alpha
+    table = _adjust(table, plan.multiplicity, fit, matrix)
     table.insert(0, "population", analysis.population)
     table.insert(0, "analysis", analysis.name)
     table.insert(0, "outcome", paramcd)
@@ -365,7 +349,8 @@ def compare_published(results: pd.DataFrame, published: list[dict]) -> pd.DataFr
     DataFrame
         One row per published entry: the published and our estimate, CI and p, the
         differences, and ``note``: where the published estimate is more than 0.15 from
-        the midpoint of its own (symmetric) CI, the note says so and gives the midpoint.
+        the midpoint of its own (symmetric) CI, the note says so and gives the midpoint;
+        a published result this run did not analyse is noted as such.
 
     Examples
     --------
@@ -409,4 +394,6 @@ def compare_published(results: pd.DataFrame, published: list[dict]) -> pd.DataFr
             strict=True,
         )
     ]
+    missing = merged["estimate_ours"].isna()
+    merged.loc[missing, "note"] = "not analysed in this run"
     return merged

@@ -97,8 +97,8 @@ def validate_config(config: dict[str, Any]) -> dict[str, Any]:
     except WorkflowError as error:
         raise ConfigError(f"configuration does not match {SCHEMA_PATH.name}: {error}") from None
     problems = consistency_problems(config)
-    if not problems and "analysis" in config:
-        problems = plan_problems(config)
+    if "analysis" in config:
+        problems += plan_problems(config)
     if problems:
         raise ConfigError("configuration is inconsistent:\n  - " + "\n  - ".join(problems))
     return config

@@ -20,7 +20,7 @@ def primary_visit_changes(
     USUBJID, TRT01P, CHG."""
     paramcd = paramcd or plan.primary.outcome
     label = plan.primary_visit.label
-    members = set(adsl.loc[adsl[plan.model.population] == "Y", "USUBJID"])
+    members = set(adsl.loc[adsl[plan.population] == "Y", "USUBJID"])
     rows = adqs[
         (adqs["PARAMCD"] == paramcd)
         & (adqs["AVISIT"] == label)
@@ -85,7 +85,7 @@ def responders(adqs: pd.DataFrame, adsl: pd.DataFrame, plan: Plan) -> pd.DataFra
 
     rule = plan.responder
     reference = plan.design.control
-    members = adsl[adsl[plan.model.population] == "Y"][["USUBJID", "TRT01P"]]
+    members = adsl[adsl[plan.population] == "Y"][["USUBJID", "TRT01P"]]
     changes = primary_visit_changes(adqs, adsl, plan, rule.outcome).set_index("USUBJID")["CHG"]
     members = members.assign(CHG=members["USUBJID"].map(changes))
     if rule.missing == "exclude":
@@ -184,7 +184,7 @@ def completers_anova(
     import pingouin as pg
 
     paramcd = paramcd or plan.primary.outcome
-    members = set(adsl.loc[adsl[plan.model.population] == "Y", "USUBJID"])
+    members = set(adsl.loc[adsl[plan.population] == "Y", "USUBJID"])
     rows = adqs[
         (adqs["PARAMCD"] == paramcd)
         & (adqs["ABLFL"] != "Y")

@@ -19,6 +19,8 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from matplotlib.patches import FancyBboxPatch  # noqa: E402
 
+from rlstrial.plan import ci_label  # noqa: E402
+
 MM = 1 / 25.4
 SINGLE_COLUMN = 85 * MM  # inches
 DOUBLE_COLUMN = 174 * MM
@@ -74,12 +76,12 @@ def _arm_colour(arm: str, index: int) -> str:
 
 
 def plot_trajectories(results: pd.DataFrame, arms: list[str], title: str) -> plt.Figure:
-    """LS-mean (95% CI) of each arm over the post-baseline visits, from a result table.
+    """LS-mean (with its CI) of each arm over the post-baseline visits, from a result table.
 
     Examples
     --------
     >>> table = pd.DataFrame({"visit": ["Week 1", "Week 1", "Week 2", "Week 2"],
-    ...     "kind": "lsmean", "arm": ["control", "massager"] * 2,
+    ...     "kind": "lsmean", "arm": ["control", "massager"] * 2, "ci_level": 0.95,
     ...     "estimate": [-1.0, -2.0, -1.5, -4.0], "ci_lower": [-2.0, -3.0, -2.5, -5.0],
     ...     "ci_upper": [0.0, -1.0, -0.5, -3.0]})
     >>> figure = plot_trajectories(table, ["control", "massager"], "IRLS")
@@ -110,14 +112,14 @@ def plot_trajectories(results: pd.DataFrame, arms: list[str], title: str) -> plt
             )
         axes.axhline(0, color="#999999", linewidth=0.5)
         axes.set_xticks(x, visits)
-        axes.set_ylabel("LS-mean change from baseline (95% CI)")
+        axes.set_ylabel(f"LS-mean change from baseline ({ci_label(results['ci_level'].iloc[0])})")
         axes.set_title(title)
         axes.legend(frameon=False)
     return figure
 
 
 def plot_forest(contrasts: pd.DataFrame, title: str) -> plt.Figure:
-    """Forest plot: one row per outcome x contrast (estimate and 95% CI)."""
+    """Forest plot: one row per outcome x contrast (estimate and CI)."""
     with plt.rc_context(STYLE):
         n = len(contrasts)
         figure, axes = plt.subplots(
@@ -142,7 +144,8 @@ def plot_forest(contrasts: pd.DataFrame, title: str) -> plt.Figure:
             y,
             [f"{o}: {c}" for o, c in zip(contrasts["outcome"], contrasts["contrast"], strict=True)],
         )
-        axes.set_xlabel("Difference (95% CI); negative = less severe for IRLS and MOS problems")
+        level = ci_label(contrasts["ci_level"].iloc[0])
+        axes.set_xlabel(f"Difference ({level}); negative = less severe for IRLS and MOS problems")
         axes.set_title(title)
     return figure
 
@@ -175,7 +178,7 @@ def plot_interaction(results: pd.DataFrame, arms: list, visit: str, title: str) 
                 label="heat" if heat else "no heat",
             )
         axes.set_xticks([0, 1], ["no massager", "massager"])
-        axes.set_ylabel(f"LS-mean change at {visit} (95% CI)")
+        axes.set_ylabel(f"LS-mean change at {visit} ({ci_label(at_visit['ci_level'].iloc[0])})")
         axes.set_title(title)
         axes.legend(frameon=False)
     return figure

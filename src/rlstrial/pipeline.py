@@ -151,7 +151,8 @@ def analyze(
 
     ``outputs`` maps each outcome to its paths: ``csv``, ``parquet`` (results),
     ``fit`` (fit statistics), ``residuals`` and ``correlation``. The plan needs its
-    ``design``, ``model`` and ``analyses`` sections. BLAS uses at most ``threads``.
+    ``design``, ``alpha``, ``multiplicity``, ``model`` and ``analyses`` sections. BLAS
+    uses at most ``threads`` (in the MMRM fits and in everything else the job does).
     """
     from threadpoolctl import threadpool_limits
 
@@ -161,7 +162,7 @@ def analyze(
     adqs, adsl = pd.read_parquet(adqs_path), pd.read_parquet(adsl_path)
     with threadpool_limits(limits=threads):
         for outcome, paths in outputs.items():
-            data, fit = fit_analysis(adqs, adsl, plan, outcome, analysis)
+            data, fit = fit_analysis(adqs, adsl, plan, outcome, analysis, threads=threads)
             results, statistics = summarize_analysis(data, fit, plan, outcome, analysis)
             write_table(results, paths["csv"])
             write_table(results, paths["parquet"])
@@ -176,14 +177,8 @@ def estimand(trial: dict, estimand: dict, plan: Plan, path: str | Path) -> None:
     """Write the estimand and the plan's primary, multiplicity and analyses (YAML)."""
     import yaml
 
-    params = plan.to_params("primary", "analyses")
-    record = {
-        "trial": trial["name"],
-        "estimand": estimand,
-        "primary": params["primary"],
-        "multiplicity": plan.to_params("model")["model"]["multiplicity"],
-        "analyses": params["analyses"],
-    }
+    params = plan.to_params("primary", "alpha", "multiplicity", "analyses")
+    record = {"trial": trial["name"], "estimand": estimand, **params}
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     Path(path).write_text(yaml.safe_dump(record, sort_keys=False), encoding="utf-8")
 
@@ -316,6 +311,7 @@ def publication_tables(
     adsl_path: str | Path,
     adqs_path: str | Path,
     adae_path: str | Path,
+    counts_path: str | Path,
     result_paths: list[str],
     plan: Plan,
     folder: str | Path,
@@ -329,15 +325,15 @@ def publication_tables(
     design = plan.design
     arms, labels = design.arm_codes, design.arm_labels
     outcomes = [outcome.code for outcome in plan.outcomes]
-    counts = pd.read_csv(Path(folder) / "consort_counts.csv", keep_default_na=False)
+    counts = pd.read_csv(counts_path, keep_default_na=False)
     built = {
         "baseline": tables.table_baseline(adsl, arms, labels, adqs, outcomes),
-        "comparisons": tables.table_comparisons(design, plan.model.multiplicity),
+        "comparisons": tables.table_comparisons(design, plan.multiplicity),
         "recruitment": tables.table_recruitment(adsl, arms, labels),
         "harms": tables.table_harms(adae, adsl, arms, labels),
         "adherence": tables.table_adherence(adsl, arms, labels),
         "participant_flow": tables.table_participant_flow(
-            counts, adqs, adsl, arms, labels, plan.model.population
+            counts, adqs, adsl, arms, labels, plan.population
         ),
     }
     for stem, built_table in built.items():

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from rlstrial.config import ConfigError
@@ -27,19 +27,45 @@ INTERACTION = "massager x heat interaction"
 
 #: adsl flags that can define an analysis population.
 POPULATION_FLAGS = ("ITTFL", "SAFFL", "PPROTFL")
-#: Baseline columns a model may adjust for (from adqs, or adsl joined by USUBJID).
-COVARIATES = ("SITEID", "STRATUM", "AGE", "SEX", "RACE", "ETHNIC", "RLSDUR", "RLSMEDFL")
+#: Baseline columns a model may adjust for: the baseline value of the outcome (adqs)
+#: and the baseline characteristics of adsl (joined by USUBJID).
+COVARIATES = (
+    "BASE",
+    "SITEID",
+    "STRATUM",
+    "AGE",
+    "SEX",
+    "RACE",
+    "ETHNIC",
+    "RLSDUR",
+    "RLSMEDFL",
+    "RLSMEDCL",
+)
 #: The plan's sections, in the order of :class:`Plan`'s fields.
 SECTIONS = (
     "design",
     "outcomes",
     "primary",
+    "population",
+    "alpha",
+    "multiplicity",
     "model",
     "analyses",
     "responder",
     "imputation",
     "rerandomization",
 )
+
+
+def ci_label(level: float) -> str:
+    """How a confidence level is printed.
+
+    Examples
+    --------
+    >>> ci_label(0.95), ci_label(0.975)
+    ('95% CI', '97.5% CI')
+    """
+    return f"{100 * level:.10g}% CI"
 
 
 class PlanError(ConfigError):
@@ -92,14 +118,27 @@ class Design:
     arms: tuple[Arm, ...]
     visits: tuple[Visit, ...]
 
+    def __post_init__(self):
+        # canonical orders, however the design was built
+        arms = sorted(self.arms, key=lambda arm: (arm.heat, arm.massager))
+        visits = sorted(self.visits, key=lambda visit: (not visit.baseline, visit.week))
+        object.__setattr__(self, "arms", tuple(arms))
+        object.__setattr__(self, "visits", tuple(visits))
+
     @property
     def arm_codes(self) -> list[str]:
         return [arm.code for arm in self.arms]
 
     @property
     def control(self) -> str:
-        """The code of the arm with neither factor."""
-        return self.arms[0].code
+        """The code of the arm with neither factor.
+
+        Examples
+        --------
+        >>> Design((Arm("both", "B", True, True), Arm("none", "N", False, False)), ()).control
+        'none'
+        """
+        return next(arm.code for arm in self.arms if not arm.massager and not arm.heat)
 
     @property
     def active_arms(self) -> list[str]:
@@ -165,25 +204,14 @@ class Design:
 
     @classmethod
     def from_config(cls, arms: list[dict], visits: list[dict]) -> Design:
-        """Arms sorted by their factor levels (control first), visits by week."""
+        """The design of the config's arms and visits (sorted: control first, by week)."""
         return cls(
             arms=tuple(
-                sorted(
-                    (
-                        Arm(a["code"], a["label"], bool(a["massager"]), bool(a["heat"]))
-                        for a in arms
-                    ),
-                    key=lambda arm: (arm.heat, arm.massager),
-                )
+                Arm(a["code"], a["label"], bool(a["massager"]), bool(a["heat"])) for a in arms
             ),
             visits=tuple(
-                sorted(
-                    (
-                        Visit(v["code"], v["label"], v["week"], bool(v.get("baseline", False)))
-                        for v in visits
-                    ),
-                    key=lambda visit: (not visit.baseline, visit.week),
-                )
+                Visit(v["code"], v["label"], v["week"], bool(v.get("baseline", False)))
+                for v in visits
             ),
         )
 
@@ -217,14 +245,10 @@ class Multiplicity:
 
 @dataclass(frozen=True)
 class ModelSettings:
-    """Settings shared by every model of the plan."""
+    """The MMRM's covariance structure and the fallback chain, for every analysis."""
 
-    population: str
-    covariates: tuple[str, ...]
     covariance: str
     fallback: tuple[str, ...]
-    alpha: float
-    multiplicity: Multiplicity
 
 
 @dataclass(frozen=True)
@@ -248,17 +272,46 @@ class Responder:
 
 
 @dataclass(frozen=True)
+class Imputation:
+    """Multiple imputation under MAR: ``m`` imputations, the seed, and the deltas of
+    the tipping-point series (points added to imputed values of the active arm)."""
+
+    m: int = 50
+    seed: int = 20260102
+    deltas: tuple[float, ...] = (0, 2, 4, 6, 8, 10)
+
+
+@dataclass(frozen=True)
+class Rerandomization:
+    """The re-randomization test of the primary contrast (see
+    :func:`rlstrial.sensitivity.rerandomization_test`)."""
+
+    scheme: str = "stratified_permutation"
+    block_sizes: tuple[int, ...] = (4, 8)
+    draws: int = 10_000
+    max_exact: int = 20_000
+    seed: int = 20260101
+
+
+@dataclass(frozen=True)
 class Plan:
-    """The analysis plan. Sections a job was not given are ``None``."""
+    """The analysis plan. Sections a job was not given are ``None``.
+
+    ``population`` is the adsl flag of the analysis population (each analysis may
+    override it), ``alpha`` the two-sided significance level (CIs are 1 - alpha).
+    """
 
     design: Design | None = None
     outcomes: tuple[Outcome, ...] | None = None
     primary: Primary | None = None
+    population: str | None = None
+    alpha: float | None = None
+    multiplicity: Multiplicity | None = None
     model: ModelSettings | None = None
     analyses: tuple[Analysis, ...] | None = None
     responder: Responder | None = None
-    imputation: dict | None = field(default=None, hash=False)
-    rerandomization: dict | None = field(default=None, hash=False)
+    imputation: Imputation | None = None
+    rerandomization: Rerandomization | None = None
 
     def analysis(self, name: str) -> Analysis:
         """The analysis with this name."""
@@ -302,13 +355,11 @@ class Plan:
 
 
 def _plain(value):
-    if value is None:
-        return None
     if isinstance(value, tuple) and value and hasattr(value[0], "__dataclass_fields__"):
         return [asdict(item) for item in value]
     if hasattr(value, "__dataclass_fields__"):
         return asdict(value)
-    return dict(value)
+    return value  # None, or a string or number
 
 
 def _design_from_params(data: dict) -> Design:
@@ -318,18 +369,9 @@ def _design_from_params(data: dict) -> Design:
     )
 
 
-def _model_from_params(data: dict) -> ModelSettings:
-    multiplicity = Multiplicity(
-        data["multiplicity"]["method"], tuple(data["multiplicity"]["family"])
-    )
-    return ModelSettings(
-        population=data["population"],
-        covariates=tuple(data["covariates"]),
-        covariance=data["covariance"],
-        fallback=tuple(data["fallback"]),
-        alpha=data["alpha"],
-        multiplicity=multiplicity,
-    )
+def _tuples(cls, data: dict):
+    """A dataclass from plain data, lists back to tuples."""
+    return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in data.items()})
 
 
 def _optional(reader):
@@ -340,13 +382,14 @@ _SECTION_READERS = {
     "design": _design_from_params,
     "outcomes": lambda data: tuple(Outcome(**item) for item in data),
     "primary": lambda data: Primary(**data),
-    "model": _model_from_params,
-    "analyses": lambda data: tuple(
-        Analysis(**{**item, "covariates": tuple(item["covariates"])}) for item in data
-    ),
+    "population": str,
+    "alpha": float,
+    "multiplicity": lambda data: _tuples(Multiplicity, data),
+    "model": lambda data: _tuples(ModelSettings, data),
+    "analyses": lambda data: tuple(_tuples(Analysis, item) for item in data),
     "responder": _optional(lambda data: Responder(**data)),
-    "imputation": _optional(dict),
-    "rerandomization": _optional(dict),
+    "imputation": _optional(lambda data: _tuples(Imputation, data)),
+    "rerandomization": _optional(lambda data: _tuples(Rerandomization, data)),
 }
 
 
@@ -354,7 +397,7 @@ _SECTION_READERS = {
 
 
 def _closest(value: str, choices: list[str]) -> str:
-    match = difflib.get_close_matches(str(value), choices, n=1, cutoff=0.6)
+    match = difflib.get_close_matches(str(value), choices, n=1, cutoff=0.7)
     return f"; did you mean {match[0]!r}?" if match else ""
 
 
@@ -397,7 +440,7 @@ def plan_problems(config: dict[str, Any]) -> list[str]:
     >>> config["analysis"]["primary"]["visit"] = "WEEK5"
     >>> visit, family = plan_problems(config)
     >>> print(visit)  # doctest: +NORMALIZE_WHITESPACE
-    analysis.primary.visit: 'WEEK5' is not a post-baseline visit
+    analysis.primary.visit: 'WEEK5' is not a post-baseline visit of IRLS
     (choices: 'WEEK1', 'WEEK2', 'WEEK3', 'WEEK4'); did you mean 'WEEK4'?
     >>> print(family)  # doctest: +NORMALIZE_WHITESPACE, +ELLIPSIS
     analysis.multiplicity.family[0]: 'massager vs contrl' is not a contrast of this design
@@ -411,9 +454,12 @@ def plan_problems(config: dict[str, Any]) -> list[str]:
         for where, value, choices, what in _references(config)
         if value not in choices
     ]
-    names = [analysis["name"] for analysis in config["analysis"]["analyses"]]
-    for name in sorted({n for n in names if names.count(n) > 1}):
-        problems.append(f"analysis.analyses: the name {name!r} is used twice")
+    for key, values in (
+        ("analyses", [analysis["name"] for analysis in config["analysis"]["analyses"]]),
+        ("outcomes", config["analysis"]["outcomes"]),
+    ):
+        for name in sorted({n for n in values if values.count(n) > 1}):
+            problems.append(f"analysis.{key}: {name!r} is listed twice")
     return problems
 
 
@@ -423,22 +469,69 @@ def _references(config: dict[str, Any]) -> list[tuple[str, Any, list[str], str]]
     plan = config["analysis"]
     scales = sorted(_scale_labels(config))
     contrasts = [contrast.name for contrast in design.contrasts]
-    pairwise = [c.name for c in design.contrasts if c.kind == "vs control"]
-    post = [visit.code for visit in design.post_baseline_visits]
     names = [analysis["name"] for analysis in plan["analyses"]]
-    primary = plan["primary"]
     references = [
         (f"analysis.outcomes[{k}]", outcome, scales, "a scale of any instrument")
         for k, outcome in enumerate(plan["outcomes"])
     ]
+    references += _primary_references(config, design, names)
     references += [
+        (f"analysis.multiplicity.family[{k}]", name, contrasts, "a contrast of this design")
+        for k, name in enumerate(plan["multiplicity"]["family"])
+    ]
+    if plan.get("responder"):
+        references.append(_responder_reference(config, design, scales))
+    references += _model_references("analysis", plan)
+    for k, analysis in enumerate(plan["analyses"]):
+        references += _model_references(f"analysis.analyses[{k}]", analysis)
+    for k, entry in enumerate(config.get("published", [])):
+        references += _published_references(f"published[{k}]", entry, design, scales, names)
+    return references
+
+
+def _responder_reference(config, design: Design, scales: list[str]) -> tuple:
+    """The responder outcome must be measured at the primary visit (when that visit
+    exists; otherwise the visit's own problem is the one to report)."""
+    outcome, visit = (
+        config["analysis"]["responder"]["outcome"],
+        config["analysis"]["primary"]["visit"],
+    )
+    if visit not in [v.code for v in design.post_baseline_visits]:
+        return ("analysis.responder.outcome", outcome, scales, "a scale of any instrument")
+    what = f"a scale measured at the primary visit {visit}"
+    return ("analysis.responder.outcome", outcome, _measured_at(config, visit), what)
+
+
+def _measured_at(config: dict[str, Any], visit: str) -> list[str]:
+    """The scales whose instrument is scheduled at ``visit``."""
+    return sorted(
+        scale["code"]
+        for spec in config["instruments"].values()
+        if visit in spec["visits"]
+        for scale in spec["scales"]
+    )
+
+
+def _primary_references(config, design: Design, names: list[str]) -> list[tuple]:
+    plan = config["analysis"]
+    primary = plan["primary"]
+    instrument = _scale_labels(config).get(primary["outcome"], ("", ""))[1]
+    scheduled = config["instruments"].get(instrument, {}).get("visits")
+    post = [
+        visit.code
+        for visit in design.post_baseline_visits
+        if scheduled is None or visit.code in scheduled
+    ]
+    measured = f"a post-baseline visit of {instrument}" if instrument else "a post-baseline visit"
+    pairwise = [c.name for c in design.contrasts if c.kind == "vs control"]
+    return [
         (
             "analysis.primary.outcome",
             primary["outcome"],
             plan["outcomes"],
             "an analysed outcome (analysis.outcomes)",
         ),
-        ("analysis.primary.visit", primary["visit"], post, "a post-baseline visit"),
+        ("analysis.primary.visit", primary["visit"], post, measured),
         (
             "analysis.primary.contrast",
             primary["contrast"],
@@ -452,19 +545,20 @@ def _references(config: dict[str, Any]) -> list[tuple[str, Any, list[str], str]]
             "an analysis of the plan",
         ),
     ]
-    references += [
-        (f"analysis.multiplicity.family[{k}]", name, contrasts, "a contrast of this design")
-        for k, name in enumerate(plan["multiplicity"]["family"])
+
+
+def _published_references(where: str, entry: dict, design: Design, scales, names) -> list:
+    """A published result must name a scale, an analysis, a visit label and a contrast
+    of this plan, or it could never be set beside ours (an outcome this run does not
+    analyse is noted in the replication table)."""
+    visits = [visit.label for visit in design.post_baseline_visits]
+    contrasts = [contrast.name for contrast in design.contrasts]
+    return [
+        (f"{where}.outcome", entry["outcome"], scales, "a scale of any instrument"),
+        (f"{where}.analysis", entry["analysis"], names, "an analysis of the plan"),
+        (f"{where}.visit", entry["visit"], visits, "the label of a post-baseline visit"),
+        (f"{where}.contrast", entry["contrast"], contrasts, "a contrast of this design"),
     ]
-    if plan.get("responder"):
-        outcome = plan["responder"]["outcome"]
-        references.append(
-            ("analysis.responder.outcome", outcome, scales, "a scale of any instrument")
-        )
-    references += _model_references("analysis", plan)
-    for k, analysis in enumerate(plan["analyses"]):
-        references += _model_references(f"analysis.analyses[{k}]", analysis)
-    return references
 
 
 def _model_references(where: str, settings: dict) -> list[tuple[str, Any, list[str], str]]:
@@ -496,7 +590,7 @@ def build_plan(config: dict[str, Any]) -> Plan:
     Examples
     --------
     >>> plan = build_plan(_example_config())
-    >>> plan.design.control, plan.primary_contrast.active, plan.model.multiplicity.method
+    >>> plan.design.control, plan.primary_contrast.active, plan.multiplicity.method
     ('control', 'massager', 'holm')
     >>> [a.population for a in plan.analyses]
     ['ITTFL', 'ITTFL', 'ITTFL', 'PPROTFL']
@@ -507,19 +601,7 @@ def build_plan(config: dict[str, Any]) -> Plan:
     design = Design.from_config(config["arms"], config["visits"])
     plan = config["analysis"]
     order = {contrast.name: k for k, contrast in enumerate(design.contrasts)}
-    model = ModelSettings(
-        population=plan["population"],
-        covariates=tuple(plan["covariates"]),
-        covariance=plan["covariance"],
-        fallback=tuple(plan["fallback"]),
-        alpha=float(plan["alpha"]),
-        multiplicity=Multiplicity(
-            plan["multiplicity"]["method"],
-            tuple(sorted(set(plan["multiplicity"]["family"]), key=order.__getitem__)),
-        ),
-    )
     scales = _scale_labels(config)
-    responder = plan.get("responder")
     return Plan(
         design=design,
         outcomes=tuple(Outcome(code, *scales[code]) for code in plan["outcomes"]),
@@ -529,21 +611,27 @@ def build_plan(config: dict[str, Any]) -> Plan:
             contrast=plan["primary"]["contrast"],
             analysis=plan["primary"].get("analysis", plan["analyses"][0]["name"]),
         ),
-        model=model,
+        population=plan["population"],
+        alpha=float(plan["alpha"]),
+        multiplicity=Multiplicity(
+            plan["multiplicity"]["method"],
+            tuple(sorted(set(plan["multiplicity"]["family"]), key=order.__getitem__)),
+        ),
+        model=ModelSettings(plan["covariance"], tuple(plan["fallback"])),
         analyses=tuple(
             Analysis(
                 name=a["name"],
                 baseline=a["baseline"],
                 model=a.get("model", "mmrm"),
-                population=a.get("population", model.population),
-                covariates=tuple(a.get("covariates", model.covariates)),
+                population=a.get("population", plan["population"]),
+                covariates=tuple(a.get("covariates", plan["covariates"])),
             )
             for a in plan["analyses"]
         ),
-        responder=Responder(**responder) if responder else None,
-        imputation=dict(plan["imputation"]) if plan.get("imputation") is not None else None,
-        rerandomization=(
-            dict(plan["rerandomization"]) if plan.get("rerandomization") is not None else None
+        responder=Responder(**plan["responder"]) if plan.get("responder") else None,
+        imputation=_optional(lambda data: _tuples(Imputation, data))(plan.get("imputation")),
+        rerandomization=_optional(lambda data: _tuples(Rerandomization, data))(
+            plan.get("rerandomization")
         ),
     )
 
@@ -560,12 +648,14 @@ __all__ = [
     "Arm",
     "Contrast",
     "Design",
+    "Imputation",
     "ModelSettings",
     "Multiplicity",
     "Outcome",
     "Plan",
     "PlanError",
     "Primary",
+    "Rerandomization",
     "Responder",
     "Visit",
     "build_plan",

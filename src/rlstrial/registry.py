@@ -18,7 +18,8 @@ class Output:
 
     ``stem`` is the file name without extension; ``{outcome}`` stands for each analysed
     outcome, ``{primary}`` for the primary outcome and ``{analysis}`` for the primary
-    analysis. ``rule`` is the workflow rule that writes it.
+    analysis; in titles and captions ``{ci}`` is the confidence level ("95% CI").
+    ``rule`` is the workflow rule that writes it.
     """
 
     stem: str
@@ -27,7 +28,9 @@ class Output:
     title: str
     caption: str
 
-    def files(self, outcomes: list[str], primary: str = "", analysis: str = "") -> list[File]:
+    def files(
+        self, outcomes: list[str], primary: str = "", analysis: str = "", ci: str = "95% CI"
+    ) -> list[File]:
         """The files of this output: one per outcome when the stem has ``{outcome}``.
 
         Examples
@@ -41,8 +44,8 @@ class Output:
         return [
             File(
                 self.stem.format(outcome=outcome, primary=primary, analysis=analysis),
-                self.title.format(outcome=outcome, analysis=analysis),
-                self.caption.format(outcome=outcome, analysis=analysis),
+                self.title.format(outcome=outcome, analysis=analysis, ci=ci),
+                self.caption.format(outcome=outcome, analysis=analysis, ci=ci),
                 self,
             )
             for outcome in each
@@ -134,21 +137,21 @@ FIGURES = (
         "figure",
         "figure_trajectories",
         "{outcome}",
-        "{outcome}: LS-mean change by arm and visit (95% CI).",
+        "{outcome}: LS-mean change by arm and visit ({ci}).",
     ),
     Output(
         "forest",
         "figure",
         "figure_forest",
         "Contrasts at the primary visit",
-        "Contrasts at the primary visit across outcomes (estimate, 95% CI).",
+        "Contrasts at the primary visit across outcomes (estimate, {ci}).",
     ),
     Output(
         "interaction",
         "figure",
         "figure_interaction",
         "Massager x heat",
-        "Massager x heat: LS-means at the primary visit (95% CI).",
+        "Massager x heat: LS-means at the primary visit ({ci}).",
     ),
     Output(
         "individual_change",
@@ -211,6 +214,7 @@ def files(
     outcomes: list[str],
     primary: str = "",
     analysis: str = "",
+    ci: str = "95% CI",
 ) -> list[File]:
     """The files of several outputs, in their order.
 
@@ -221,7 +225,7 @@ def files(
     >>> [f.caption for f in files(FIGURES[1:2], ["A"])]
     ['A: LS-mean change by arm and visit (95% CI).']
     """
-    return [f for output in outputs for f in output.files(outcomes, primary, analysis)]
+    return [f for output in outputs for f in output.files(outcomes, primary, analysis, ci)]
 
 
 def written_by(rule: str) -> list[Output]:

@@ -194,7 +194,7 @@ def score_questionnaires(responses: pd.DataFrame, config: dict) -> pd.DataFrame:
         sorted by USUBJID, INSTRUMENT, VISIT (config order) and PARAMCD (config order).
     """
     frames = []
-    visit_order = {visit["code"]: k for k, visit in enumerate(config["visits"])}
+    visit_order = {visit["code"]: visit["week"] for visit in config["visits"]}
     for instrument, spec in config["instruments"].items():
         subset = responses[responses["instrument"] == instrument]
         if subset.empty:

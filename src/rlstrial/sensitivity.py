@@ -18,6 +18,7 @@ Both use the ANCOVA of the primary-visit change on arm and baseline.
 from __future__ import annotations
 
 import itertools
+from dataclasses import replace
 from math import comb, prod
 
 import numpy as np
@@ -25,7 +26,7 @@ import pandas as pd
 from scipy import stats
 
 from rlstrial.effects import primary_visit_changes
-from rlstrial.plan import Plan
+from rlstrial.plan import Imputation, Plan, Rerandomization
 
 
 def _primary_contrast(plan: Plan) -> tuple[str, str]:
@@ -52,7 +53,7 @@ def _block_sequence(rng: np.random.Generator, n: int, arms: list[str], sizes: li
     return sequence[:n]
 
 
-def _blocks_test(adqs, adsl, plan: Plan, settings) -> pd.DataFrame:
+def _blocks_test(adqs, adsl, plan: Plan, settings: Rerandomization) -> pd.DataFrame:
     """Monte Carlo re-randomization by permuted blocks within strata; the statistic is
     the active-vs-control coefficient of the ANCOVA over all arms."""
     active, control = _primary_contrast(plan)
@@ -60,7 +61,7 @@ def _blocks_test(adqs, adsl, plan: Plan, settings) -> pd.DataFrame:
     changes = primary_visit_changes(adqs, adsl, plan).set_index("USUBJID")["CHG"]
     outcome = plan.primary.outcome
     base = adqs[(adqs["PARAMCD"] == outcome) & (adqs["ABLFL"] == "Y")].set_index("USUBJID")["AVAL"]
-    members = adsl[adsl[plan.model.population] == "Y"]
+    members = adsl[adsl[plan.population] == "Y"]
     members = members.sort_values(["STRATUM", "RANDDT", "USUBJID"], kind="stable")
     strata = [
         np.flatnonzero(members["STRATUM"].to_numpy() == s) for s in members["STRATUM"].unique()
@@ -78,14 +79,15 @@ def _blocks_test(adqs, adsl, plan: Plan, settings) -> pd.DataFrame:
         return float(beta[2 + [a for a in arms if a != control].index(active)])
 
     observed = statistic(members["TRT01P"].to_numpy())
-    rng = np.random.default_rng(settings["seed"])
+    rng = np.random.default_rng(settings.seed)
     extreme = 0
-    for _ in range(settings["draws"]):
+    sizes = list(settings.block_sizes)
+    for _ in range(settings.draws):
         allocation = np.empty(len(members), dtype=object)
         for idx in strata:
-            allocation[idx] = _block_sequence(rng, len(idx), arms, settings["block_sizes"])
+            allocation[idx] = _block_sequence(rng, len(idx), arms, sizes)
         extreme += abs(statistic(allocation)) >= abs(observed) - 1e-12
-    draws = settings["draws"]
+    draws = settings.draws
     return pd.DataFrame(
         [
             {
@@ -93,8 +95,8 @@ def _blocks_test(adqs, adsl, plan: Plan, settings) -> pd.DataFrame:
                 "estimate": observed,
                 "p_value": (1 + extreme) / (1 + draws),
                 "method": (
-                    f"re-randomization by permuted blocks of {settings['block_sizes']} within"
-                    f" strata (Monte Carlo, {draws} draws, seed {settings['seed']})"
+                    f"re-randomization by permuted blocks of {sizes} within"
+                    f" strata (Monte Carlo, {draws} draws, seed {settings.seed})"
                 ),
                 "allocations": draws,
                 "n": int(usable.sum()),
@@ -130,20 +132,12 @@ def rerandomization_test(
     >>> _ancova_effects(y, np.zeros(4), np.array([[0, 0, 1, 1]], dtype=float).T).tolist()
     [3.0]
     """
-    settings = {
-        "scheme": "stratified_permutation",
-        "max_exact": 20_000,
-        "draws": 10_000,
-        "seed": 20260101,
-        "block_sizes": [4, 8],
-        **(plan.rerandomization or {}),
-    }
-    for key, value in (("max_exact", max_exact), ("draws", draws), ("seed", seed)):
-        if value is not None:
-            settings[key] = value
-    if settings["scheme"] == "stratified_blocks":
+    settings = plan.rerandomization or Rerandomization()
+    overrides = {"max_exact": max_exact, "draws": draws, "seed": seed}
+    settings = replace(settings, **{k: v for k, v in overrides.items() if v is not None})
+    if settings.scheme == "stratified_blocks":
         return _blocks_test(adqs, adsl, plan, settings)
-    max_exact, draws, seed = settings["max_exact"], settings["draws"], settings["seed"]
+    max_exact, draws, seed = settings.max_exact, settings.draws, settings.seed
     active, control = _primary_contrast(plan)
     changes = primary_visit_changes(adqs, adsl, plan)
     base = adqs[(adqs["PARAMCD"] == plan.primary.outcome) & (adqs["ABLFL"] == "Y")]
@@ -243,12 +237,12 @@ def multiple_imputation(adqs: pd.DataFrame, adsl: pd.DataFrame, plan: Plan) -> p
         ci_lower, ci_upper, p_value, m, n, and ``tipping_point`` (True on the first
         delta whose p-value reaches alpha).
     """
-    settings = plan.imputation
+    settings = plan.imputation or Imputation()
     active, control = _primary_contrast(plan)
     outcome = plan.primary.outcome
     visits = [v.label for v in plan.design.visits]
     primary_label = plan.primary_visit.label
-    members = adsl[(adsl[plan.model.population] == "Y") & adsl["TRT01P"].isin([active, control])]
+    members = adsl[(adsl[plan.population] == "Y") & adsl["TRT01P"].isin([active, control])]
     rows = adqs[(adqs["PARAMCD"] == outcome) & (adqs["ANL01FL"] == "Y")]
     wide = rows.pivot_table(index="USUBJID", columns="AVISIT", values="AVAL").reindex(
         index=members["USUBJID"], columns=visits
@@ -257,9 +251,9 @@ def multiple_imputation(adqs: pd.DataFrame, adsl: pd.DataFrame, plan: Plan) -> p
     wide = wide[wide[visits[0]].notna()]  # baseline is needed to impute and to adjust
     arms = members.set_index("USUBJID").loc[wide.index, "TRT01P"].to_numpy()
     missing_primary = wide[primary_label].isna().to_numpy()
-    rng = np.random.default_rng(settings["seed"])
+    rng = np.random.default_rng(settings.seed)
     imputations = []
-    for _ in range(settings["m"]):
+    for _ in range(settings.m):
         filled = wide.to_numpy(float).copy()
         for arm in (active, control):
             member = arms == arm
@@ -267,7 +261,7 @@ def multiple_imputation(adqs: pd.DataFrame, adsl: pd.DataFrame, plan: Plan) -> p
         imputations.append(filled)
     allocation = (arms == active).astype(float)
     results = []
-    for delta in settings["deltas"]:
+    for delta in settings.deltas:
         estimates, variances = [], []
         for filled in imputations:
             y = filled[:, -1] + delta * (missing_primary & (arms == active))
@@ -279,7 +273,7 @@ def multiple_imputation(adqs: pd.DataFrame, adsl: pd.DataFrame, plan: Plan) -> p
             estimates.append(beta[1])
             variances.append(sigma2 * np.linalg.inv(x.T @ x)[1, 1])
         estimate, se, df = _rubin(np.array(estimates), np.array(variances), len(wide) - 3)
-        quantile = stats.t.ppf(1 - plan.model.alpha / 2, df)
+        quantile = stats.t.ppf(1 - plan.alpha / 2, df)
         results.append(
             {
                 "contrast": f"{active} vs {control}",
@@ -290,13 +284,13 @@ def multiple_imputation(adqs: pd.DataFrame, adsl: pd.DataFrame, plan: Plan) -> p
                 "ci_lower": estimate - quantile * se,
                 "ci_upper": estimate + quantile * se,
                 "p_value": float(2 * stats.t.sf(abs(estimate / se), df)),
-                "m": settings["m"],
+                "m": settings.m,
                 "n": len(wide),
                 "n_imputed": int(missing_primary.sum()),
             }
         )
     table = pd.DataFrame(results)
-    reached = table["p_value"] >= plan.model.alpha
+    reached = table["p_value"] >= plan.alpha
     table["tipping_point"] = False
     if reached.any() and not reached.iloc[0]:
         table.loc[reached.idxmax(), "tipping_point"] = True

@@ -85,8 +85,9 @@ def stage_modules(stage: str) -> set[str]:
     return {"rlstrial.pipeline"} | _closure({*top, *_imported(function)})
 
 
-def stage_digest(stage: str) -> str:
-    """SHA-256 of the source (and data files) of :func:`stage_modules`, hex."""
+def stage_digest(stage: str, *extra: str | Path) -> str:
+    """SHA-256 of the source (and data files) of :func:`stage_modules`, and of the
+    ``extra`` files (e.g. the workflow scripts' shared helpers), hex."""
     files = {_path(module) for module in stage_modules(stage)}
     for module, patterns in RESOURCES.items():
         if module in stage_modules(stage):
@@ -94,4 +95,6 @@ def stage_digest(stage: str) -> str:
     digest = hashlib.sha256()
     for path in sorted(files):
         digest.update(str(path.relative_to(PACKAGE)).encode() + b"\0" + path.read_bytes())
+    for path in map(Path, extra):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()

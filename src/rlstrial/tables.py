@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 
 from rlstrial.io import write_table
-from rlstrial.plan import Design, Multiplicity
+from rlstrial.plan import Design, Multiplicity, ci_label
 
 
 def _mean_sd(values: pd.Series) -> str:
@@ -95,7 +95,7 @@ def table_comparisons(design: Design, multiplicity: Multiplicity) -> pd.DataFram
 
     Examples
     --------
-    >>> from rlstrial.plan import Design, Multiplicity
+    >>> from rlstrial.plan import Design, Multiplicity, ci_label
     >>> design = Design.from_config([
     ...     {"code": "control", "label": "None", "massager": False, "heat": False},
     ...     {"code": "massager", "label": "M", "massager": True, "heat": False},
@@ -201,9 +201,11 @@ def table_outcome(
     results: pd.DataFrame, adqs: pd.DataFrame, paramcd: str, arms: list[str]
 ) -> pd.DataFrame:
     """For one outcome: per visit, n and raw mean (SD) per arm, LS-means (SE), each
-    arm vs control, the factorial main effects and the interaction, with 95% CI and
+    arm vs control, the factorial main effects and the interaction, with their CI (at
+    the level the results record, ``ci_level``) and
     unadjusted and adjusted p."""
     rows = []
+    estimate = f"estimate ({ci_label(results['ci_level'].iloc[0])})"
     data = adqs[(adqs["PARAMCD"] == paramcd) & (adqs["ANL01FL"] == "Y")]
     for visit in dict.fromkeys(results["visit"]):
         at_visit = data[data["AVISIT"] == visit]
@@ -220,9 +222,7 @@ def table_outcome(
                     "row": arm,
                     "n": str(len(values)),
                     "raw mean (SD)": _mean_sd(values),
-                    "estimate (95% CI)": (
-                        f"LS-mean {lsmean.estimate:.2f} (SE {lsmean.std_error:.2f})"
-                    ),
+                    estimate: (f"LS-mean {lsmean.estimate:.2f} (SE {lsmean.std_error:.2f})"),
                     "p": "",
                     "p adjusted": "",
                 }
@@ -235,7 +235,7 @@ def table_outcome(
                     "row": row.contrast,
                     "n": str(row.n),
                     "raw mean (SD)": "",
-                    "estimate (95% CI)": _estimate_ci(row),
+                    estimate: _estimate_ci(row),
                     "p": _p(row.p_value),
                     "p adjusted": f"{_p(row.p_adjusted)} ({row.adjustment})"
                     if row.adjustment != "none"

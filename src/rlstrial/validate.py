@@ -429,7 +429,7 @@ def _check_assessment_dates(tables: dict[str, RawTable], config: dict) -> list[d
     findings = []
     data["_date"] = _dates(data["assessment_date"])
     visits = {visit["code"]: visit for visit in config["visits"]}
-    order = {code: index for index, code in enumerate(visits)}
+    order = {code: visit["week"] for code, visit in visits.items()}  # scheduled order
     form = ["participant_id", "visit", "instrument"]
     spread = data.dropna(subset=["_date"]).groupby(form)["_date"].transform("nunique")
     findings += _listing(

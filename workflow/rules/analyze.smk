@@ -1,4 +1,7 @@
-# The analyses of the plan: one job per analysis fits every outcome.
+# The analyses of the plan: one job per analysis fits every outcome (in sorted order,
+# so that listing the outcomes in another order reruns nothing).
+
+ANALYSED = sorted(OUTCOMES)
 
 
 rule analyze:
@@ -7,19 +10,19 @@ rule analyze:
         adqs=rules.derive.output.adqs_parquet,
         adsl=rules.derive.output.adsl_parquet,
     output:
-        csv=expand(f"{MODELS}/{{outcome}}_{{{{analysis}}}}.csv", outcome=OUTCOMES),
-        parquet=expand(f"{MODELS}/{{outcome}}_{{{{analysis}}}}.parquet", outcome=OUTCOMES),
-        fit=expand(f"{MODELS}/{{outcome}}_{{{{analysis}}}}_fit.csv", outcome=OUTCOMES),
+        csv=expand(f"{MODELS}/{{outcome}}_{{{{analysis}}}}.csv", outcome=ANALYSED),
+        parquet=expand(f"{MODELS}/{{outcome}}_{{{{analysis}}}}.parquet", outcome=ANALYSED),
+        fit=expand(f"{MODELS}/{{outcome}}_{{{{analysis}}}}_fit.csv", outcome=ANALYSED),
         residuals=expand(
-            f"{MODELS}/{{outcome}}_{{{{analysis}}}}_residuals.parquet", outcome=OUTCOMES
+            f"{MODELS}/{{outcome}}_{{{{analysis}}}}_residuals.parquet", outcome=ANALYSED
         ),
         correlation=expand(
-            f"{MODELS}/{{outcome}}_{{{{analysis}}}}_correlation.csv", outcome=OUTCOMES
+            f"{MODELS}/{{outcome}}_{{{{analysis}}}}_correlation.csv", outcome=ANALYSED
         ),
     params:
-        code=stage_digest("analyze"),
+        code=code_digest("analyze"),
         plan=analysis_plan,
-        outcomes=OUTCOMES,
+        outcomes=ANALYSED,
     threads: 1
     log:
         f"{LOGS}/analyze_{{analysis}}.log",
@@ -43,9 +46,15 @@ rule primary_visit_checks:
         rerandomization=f"{MODELS}/primary_rerandomization.csv",
         imputation=f"{MODELS}/primary_imputation.csv",
     params:
-        code=stage_digest("primary_visit_checks"),
+        code=code_digest("primary_visit_checks"),
         plan=PLAN.to_params(
-            "design", "primary", "model", "responder", "imputation", "rerandomization"
+            "design",
+            "primary",
+            "population",
+            "alpha",
+            "responder",
+            "imputation",
+            "rerandomization",
         ),
     threads: 1
     log:
@@ -61,10 +70,10 @@ rule estimand:
     output:
         estimand=f"{MODELS}/estimand.yaml",
     params:
-        code=stage_digest("estimand"),
+        code=code_digest("estimand"),
         trial=config["trial"],
         estimand=config["analysis"]["estimand"],
-        plan=PLAN.to_params("primary", "model", "analyses"),
+        plan=PLAN.to_params("primary", "alpha", "multiplicity", "analyses"),
     log:
         f"{LOGS}/estimand.log",
     script:
@@ -78,7 +87,7 @@ rule replication:
     output:
         table=f"{MODELS}/replication.csv",
     params:
-        code=stage_digest("replication"),
+        code=code_digest("replication"),
         published=config.get("published", []),
     log:
         f"{LOGS}/replication.log",

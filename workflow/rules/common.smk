@@ -6,7 +6,7 @@
 
 from rlstrial import registry
 from rlstrial.config import validate_config
-from rlstrial.plan import build_plan
+from rlstrial.plan import build_plan, ci_label
 from rlstrial.rawdata import RAW_FILES
 from rlstrial.sources import stage_digest
 
@@ -32,8 +32,9 @@ FIGURE_FORMATS = ["pdf", "svg", "png"]
 TABLE_FORMATS = ["csv", "md", "html", "docx", "tex"]
 # The publication tables and figures, from the registry (rlstrial.registry), in the
 # order of the report; the figure files of the primary outcome and analysis.
+CI = ci_label(1 - PLAN.alpha)
 REPORT_TABLES = registry.files(registry.TABLES, OUTCOMES)
-REPORT_FIGURES = registry.files(registry.FIGURES, OUTCOMES, PRIMARY, PRIMARY_ANALYSIS)
+REPORT_FIGURES = registry.files(registry.FIGURES, OUTCOMES, PRIMARY, PRIMARY_ANALYSIS, CI)
 PUBLICATION_TABLES = [
     f.stem for f in registry.files(registry.written_by("publication_tables"), OUTCOMES)
 ]
@@ -44,12 +45,30 @@ wildcard_constraints:
     analysis="|".join(ANALYSES),
 
 
+def code_digest(rule):
+    """The digest of the package code the rule's stage runs and of the scripts' shared
+    helpers (workflow/scripts/_common.py), which every script imports."""
+    return stage_digest(rule, f"{workflow.basedir}/workflow/scripts/_common.py")
+
+
+def figure_files(rule, formats=FIGURE_FORMATS):
+    """The files of the figures a rule draws, from the registry."""
+    return [
+        f"{FIGURES}/{f.stem}.{ext}"
+        for f in registry.files(registry.written_by(rule), OUTCOMES, PRIMARY, PRIMARY_ANALYSIS)
+        for ext in formats
+    ]
+
+
 def config_params(*keys):
     """Top-level config sections, as one params entry (the raw-data contract parts);
-    arms in the design's order, so that listing them in another order changes nothing."""
+    arms and visits in the design's order, so that listing them in another order
+    changes nothing."""
     params = {key: config[key] for key in keys}
     if "arms" in params:
         params["arms"] = PLAN.to_params("design")["design"]["arms"]
+    if "visits" in params:
+        params["visits"] = sorted(config["visits"], key=lambda v: (not v.get("baseline"), v["week"]))
     return params
 
 
@@ -65,9 +84,10 @@ def validation_params():
 
 
 def analysis_plan(wildcards):
-    """The plan sections one analysis job uses: the design, the model settings and
-    that analysis (not the others, so that changing one analysis reruns only it)."""
-    params = PLAN.to_params("design", "model", "analyses")
+    """The plan sections one analysis job uses: the design, alpha, the multiplicity
+    family, the covariance settings and that analysis (not the others, so that
+    changing one analysis reruns only it)."""
+    params = PLAN.to_params("design", "alpha", "multiplicity", "model", "analyses")
     params["analyses"] = [a for a in params["analyses"] if a["name"] == wildcards.analysis]
     return params
 

@@ -13,7 +13,7 @@ rule derive:
         ledger=f"{PROCESSED}/row_ledger.csv",
         exclusions=f"{PROCESSED}/exclusions.csv",
     params:
-        code=stage_digest("derive"),
+        code=code_digest("derive"),
         config=config_params(
             "arms", "arm_aliases", "visits", "instruments", "out_of_window", "populations"
         ),

@@ -5,7 +5,7 @@ rule ingest:
     output:
         manifest=f"{RESULTS}/provenance/raw_sha256.csv",
     params:
-        code=stage_digest("ingest"),
+        code=code_digest("ingest"),
     log:
         f"{LOGS}/ingest.log",
     script:
@@ -21,7 +21,7 @@ rule verify_raw:
     output:
         report=f"{RESULTS}/provenance/raw_verified.txt",
     params:
-        code=stage_digest("verify_raw"),
+        code=code_digest("verify_raw"),
     log:
         f"{LOGS}/verify_raw.log",
     script:

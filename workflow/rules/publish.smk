@@ -9,11 +9,9 @@ rule figure_trajectories:
     input:
         results=expand(f"{MODELS}/{{outcome}}_{PRIMARY_ANALYSIS}.parquet", outcome=OUTCOMES),
     output:
-        expand(
-            f"{FIGURES}/trajectories_{{outcome}}.{{ext}}", outcome=OUTCOMES, ext=FIGURE_FORMATS
-        ),
+        figure_files("figure_trajectories"),
     params:
-        code=stage_digest("figure_trajectories"),
+        code=code_digest("figure_trajectories"),
         plan=FIGURE_PARAMS,
         dpi=config["figures"]["dpi"],
     log:
@@ -27,9 +25,9 @@ rule figure_forest:
     input:
         results=expand(f"{MODELS}/{{outcome}}_{PRIMARY_ANALYSIS}.parquet", outcome=OUTCOMES),
     output:
-        expand(f"{FIGURES}/forest.{{ext}}", ext=FIGURE_FORMATS),
+        figure_files("figure_forest"),
     params:
-        code=stage_digest("figure_forest"),
+        code=code_digest("figure_forest"),
         plan=FIGURE_PARAMS,
         dpi=config["figures"]["dpi"],
     log:
@@ -43,9 +41,9 @@ rule figure_interaction:
     input:
         results=PRIMARY_RESULTS,
     output:
-        expand(f"{FIGURES}/interaction.{{ext}}", ext=FIGURE_FORMATS),
+        figure_files("figure_interaction"),
     params:
-        code=stage_digest("figure_interaction"),
+        code=code_digest("figure_interaction"),
         plan=FIGURE_PARAMS,
         dpi=config["figures"]["dpi"],
     log:
@@ -63,8 +61,8 @@ rule consort_counts:
     output:
         counts=f"{TABLES}/consort_counts.csv",
     params:
-        code=stage_digest("consort_counts"),
-        plan=PLAN.to_params("design", "primary", "model"),
+        code=code_digest("consort_counts"),
+        plan=PLAN.to_params("design", "primary", "population"),
     log:
         f"{LOGS}/consort_counts.log",
     script:
@@ -76,9 +74,9 @@ rule figure_consort:
     input:
         counts=rules.consort_counts.output.counts,
     output:
-        figures=expand(f"{FIGURES}/consort.{{ext}}", ext=FIGURE_FORMATS),
+        figures=figure_files("figure_consort"),
     params:
-        code=stage_digest("figure_consort"),
+        code=code_digest("figure_consort"),
         plan=PLAN.to_params("design"),
         dpi=config["figures"]["dpi"],
     log:
@@ -95,7 +93,7 @@ rule figure_diagnostics:
     output:
         expand(f"{FIGURES}/diagnostics_{{{{outcome}}}}_{{{{analysis}}}}.{{ext}}", ext=FIGURE_FORMATS),
     params:
-        code=stage_digest("figure_diagnostics"),
+        code=code_digest("figure_diagnostics"),
         dpi=config["figures"]["dpi"],
     log:
         f"{LOGS}/figure_diagnostics_{{outcome}}_{{analysis}}.log",
@@ -109,10 +107,10 @@ rule figure_individual_change:
         adqs=rules.derive.output.adqs_parquet,
         adsl=rules.derive.output.adsl_parquet,
     output:
-        expand(f"{FIGURES}/individual_change.{{ext}}", ext=FIGURE_FORMATS),
+        figure_files("figure_individual_change"),
     params:
-        code=stage_digest("figure_individual_change"),
-        plan=PLAN.to_params("design", "primary", "model"),
+        code=code_digest("figure_individual_change"),
+        plan=PLAN.to_params("design", "primary", "population"),
         dpi=config["figures"]["dpi"],
     log:
         f"{LOGS}/figure_individual_change.log",
@@ -131,8 +129,8 @@ rule publication_tables:
     output:
         expand(f"{TABLES}/{{name}}.{{ext}}", name=PUBLICATION_TABLES, ext=TABLE_FORMATS),
     params:
-        code=stage_digest("publication_tables"),
-        plan=PLAN.to_params("design", "outcomes", "model"),
+        code=code_digest("publication_tables"),
+        plan=PLAN.to_params("design", "outcomes", "population", "multiplicity"),
     log:
         f"{LOGS}/publication_tables.log",
     script:
@@ -158,7 +156,7 @@ rule consort_checklist:
             rules.figure_forest.output,
             rules.figure_interaction.output,
             rules.figure_trajectories.output,
-            f"{FIGURES}/diagnostics_{PRIMARY}_{PRIMARY_ANALYSIS}.pdf",
+            figure_files("figure_diagnostics", ["pdf"]),
             MODEL_OUTPUTS,
             expand(f"{MODELS}/{{outcome}}_{{analysis}}_fit.csv", outcome=OUTCOMES, analysis=ANALYSES),
             rules.derive.output,
@@ -167,7 +165,7 @@ rule consort_checklist:
     output:
         expand(f"{TABLES}/consort_checklist.{{ext}}", ext=TABLE_FORMATS),
     params:
-        code=stage_digest("consort_checklist"),
+        code=code_digest("consort_checklist"),
         paths=config["paths"],
         settings=checklist_settings(),
     log:

@@ -9,7 +9,7 @@ rule report:
     output:
         report=f"{RESULTS}/report.html",
     params:
-        code=stage_digest("report"),
+        code=code_digest("report"),
         # the report's provenance section prints the whole configuration
         config=config,
         captions={f.stem: f.caption for f in REPORT_FIGURES},

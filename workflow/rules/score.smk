@@ -6,7 +6,7 @@ rule score:
     output:
         scores=f"{PROCESSED}/scores.parquet",
     params:
-        code=stage_digest("score"),
+        code=code_digest("score"),
         config=config_params("arm_aliases", "visits", "instruments"),
     log:
         f"{LOGS}/score.log",

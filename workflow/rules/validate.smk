@@ -7,7 +7,7 @@ rule validate:
         queries=f"{RESULTS}/validation/queries.csv",
         summary=f"{RESULTS}/validation/summary.md",
     params:
-        code=stage_digest("validate"),
+        code=code_digest("validate"),
         config=validation_params(),
     log:
         f"{LOGS}/validate.log",
@@ -24,7 +24,7 @@ rule validation_gate:
     output:
         flag=f"{RESULTS}/validation/passed.txt",
     params:
-        code=stage_digest("validation_gate"),
+        code=code_digest("validation_gate"),
     log:
         f"{LOGS}/validation_gate.log",
     script:
