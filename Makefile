@@ -3,6 +3,10 @@ UV_VERSION := 0.13.9
 UV := python3 -m uv
 export UV_PYTHON_DOWNLOADS := never
 export SOURCE_DATE_EPOCH := 1735689600
+# Installed packages are compiled to bytecode once, at install: every workflow job then
+# starts without compiling pandas, scipy and snakemake again (where PYTHONDONTWRITEBYTECODE
+# is set, Python would otherwise compile them in every process).
+export UV_COMPILE_BYTECODE := 1
 
 .PHONY: setup run park test lint format
 

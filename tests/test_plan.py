@@ -262,3 +262,11 @@ def test_arm_order_in_the_config_does_not_change_the_datasets_or_the_results(par
         "combined vs control",
     ]
     assert (clda["reference"][clda["effect"] == "vs control"] == "control").all()
+
+
+def test_covariates_and_population_flags_are_columns_of_the_datasets():
+    from rlstrial.derive import ADQS_COLUMNS, ADSL_COLUMNS
+    from rlstrial.plan import COVARIATES, POPULATION_FLAGS
+
+    assert set(COVARIATES) <= set(ADSL_COLUMNS) | set(ADQS_COLUMNS)
+    assert set(POPULATION_FLAGS) <= set(ADSL_COLUMNS)

@@ -42,7 +42,11 @@ def test_a_stage_reaches_the_modules_it_imports_and_no_others():
 
 
 def test_the_digest_follows_the_source_of_the_reached_modules(tmp_path, monkeypatch, request):
-    request.addfinalizer(sources._tree.cache_clear)  # parsed trees of the fake package
+    def forget():  # the parsed trees and closures of the fake package
+        for cached in (sources._tree, sources._module_imports, sources.stage_modules):
+            cached.cache_clear()
+
+    request.addfinalizer(forget)
     package = tmp_path / "rlstrial"
     package.mkdir()
     (package / "pipeline.py").write_text(
@@ -53,9 +57,9 @@ def test_the_digest_follows_the_source_of_the_reached_modules(tmp_path, monkeypa
     for name in ("io", "figures", "analysis"):
         (package / f"{name}.py").write_text(f"# {name}\n")
     monkeypatch.setattr(sources, "PACKAGE", package)
-    sources._tree.cache_clear()
+    forget()
     before = {stage: sources.stage_digest(stage) for stage in ("draw", "fit")}
     (package / "analysis.py").write_text("# analysis, edited\n")
-    sources._tree.cache_clear()
+    forget()
     assert sources.stage_digest("draw") == before["draw"]
     assert sources.stage_digest("fit") != before["fit"]

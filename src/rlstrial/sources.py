@@ -47,6 +47,11 @@ def _tree(module: str) -> ast.Module:
     return ast.parse(_path(module).read_text(encoding="utf-8"))
 
 
+@cache
+def _module_imports(module: str) -> frozenset[str]:
+    return frozenset(_imported(_tree(module)))
+
+
 def _closure(modules: set[str]) -> set[str]:
     seen: set[str] = set()
     todo = list(modules)
@@ -56,11 +61,12 @@ def _closure(modules: set[str]) -> set[str]:
             continue
         seen.add(module)
         parents = [".".join(module.split(".")[:k]) for k in range(2, module.count(".") + 1)]
-        todo += [*_imported(_tree(module)), *parents]
+        todo += [*_module_imports(module), *parents]
     return seen
 
 
-def stage_modules(stage: str) -> set[str]:
+@cache
+def stage_modules(stage: str) -> frozenset[str]:
     """The package modules the pipeline stage ``stage`` can run.
 
     Examples
@@ -82,7 +88,7 @@ def stage_modules(stage: str) -> set[str]:
         for module in _imported(node)
     }
     # pipeline itself counts, but not what its other stages import
-    return {"rlstrial.pipeline"} | _closure({*top, *_imported(function)})
+    return frozenset({"rlstrial.pipeline"} | _closure({*top, *_imported(function)}))
 
 
 def stage_digest(stage: str, *extra: str | Path) -> str:

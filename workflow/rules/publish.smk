@@ -14,8 +14,11 @@ rule figure_trajectories:
         code=code_digest("figure_trajectories"),
         plan=FIGURE_PARAMS,
         dpi=config["figures"]["dpi"],
+    priority: 2  # the longest figure job: started first
     log:
         f"{LOGS}/figure_trajectories.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/figure_trajectories.tsv"
     script:
         "../scripts/figure_trajectories.py"
 
@@ -32,6 +35,8 @@ rule figure_forest:
         dpi=config["figures"]["dpi"],
     log:
         f"{LOGS}/figure_forest.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/figure_forest.tsv"
     script:
         "../scripts/figure_forest.py"
 
@@ -48,6 +53,8 @@ rule figure_interaction:
         dpi=config["figures"]["dpi"],
     log:
         f"{LOGS}/figure_interaction.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/figure_interaction.tsv"
     script:
         "../scripts/figure_interaction.py"
 
@@ -65,6 +72,8 @@ rule consort_counts:
         plan=PLAN.to_params("design", "primary", "population"),
     log:
         f"{LOGS}/consort_counts.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/consort_counts.tsv"
     script:
         "../scripts/consort_counts.py"
 
@@ -81,6 +90,8 @@ rule figure_consort:
         dpi=config["figures"]["dpi"],
     log:
         f"{LOGS}/figure_consort.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/figure_consort.tsv"
     script:
         "../scripts/figure_consort.py"
 
@@ -97,6 +108,8 @@ rule figure_diagnostics:
         dpi=config["figures"]["dpi"],
     log:
         f"{LOGS}/figure_diagnostics_{{outcome}}_{{analysis}}.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/figure_diagnostics_{{outcome}}_{{analysis}}.tsv"
     script:
         "../scripts/figure_diagnostics.py"
 
@@ -114,6 +127,8 @@ rule figure_individual_change:
         dpi=config["figures"]["dpi"],
     log:
         f"{LOGS}/figure_individual_change.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/figure_individual_change.tsv"
     script:
         "../scripts/figure_individual_change.py"
 
@@ -133,6 +148,8 @@ rule publication_tables:
         plan=PLAN.to_params("design", "outcomes", "population", "multiplicity"),
     log:
         f"{LOGS}/publication_tables.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/publication_tables.tsv"
     script:
         "../scripts/publication_tables.py"
 

@@ -15,5 +15,7 @@ rule report:
         captions={f.stem: f.caption for f in REPORT_FIGURES},
     log:
         f"{LOGS}/report.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/report.tsv"
     script:
         "../scripts/report.py"
