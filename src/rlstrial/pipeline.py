@@ -318,32 +318,33 @@ def publication_tables(
 ) -> None:
     """Baseline characteristics, comparisons, recruitment, harms, adherence, participant
     flow and one outcome table per outcome, in every format."""
-    from rlstrial import tables
-    from rlstrial.registry import table
+    from rlstrial import registry
+    from rlstrial.tables import write_table_formats
 
     adsl, adqs, adae = (pd.read_parquet(p) for p in (adsl_path, adqs_path, adae_path))
     design = plan.design
     arms, labels = design.arm_codes, design.arm_labels
     outcomes = [outcome.code for outcome in plan.outcomes]
     counts = pd.read_csv(counts_path, keep_default_na=False)
-    built = {
-        "baseline": tables.table_baseline(adsl, arms, labels, adqs, outcomes),
-        "comparisons": tables.table_comparisons(design, plan.multiplicity),
-        "recruitment": tables.table_recruitment(adsl, arms, labels),
-        "harms": tables.table_harms(adae, adsl, arms, labels),
-        "adherence": tables.table_adherence(adsl, arms, labels),
-        "participant_flow": tables.table_participant_flow(
-            counts, adqs, adsl, arms, labels, plan.population
-        ),
+    arguments = {  # what each registered table's builder is called with
+        "baseline": (adsl, arms, labels, adqs, outcomes),
+        "comparisons": (design, plan.multiplicity),
+        "recruitment": (adsl, arms, labels),
+        "harms": (adae, adsl, arms, labels),
+        "adherence": (adsl, arms, labels),
+        "participant_flow": (counts, adqs, adsl, arms, labels, plan.population),
     }
-    for stem, built_table in built.items():
-        tables.write_table_formats(built_table, Path(folder) / stem, table(stem).title)
-    for path in result_paths:
-        results = pd.read_parquet(path)
-        outcome = results["outcome"].iloc[0]
-        (file,) = table("outcome_{outcome}").files([outcome])
-        built_table = tables.table_outcome(results, adqs, outcome, arms)
-        tables.write_table_formats(built_table, Path(folder) / file.stem, file.title)
+    results = {
+        frame["outcome"].iloc[0]: frame for frame in (pd.read_parquet(p) for p in result_paths)
+    }
+    for output in registry.written_by("publication_tables"):
+        for file in output.files(list(results)):
+            if output.stem == "outcome_{outcome}":
+                outcome = file.stem.removeprefix("outcome_")
+                table = output.function(results[outcome], adqs, outcome, arms)
+            else:
+                table = output.function(*arguments[output.stem])
+            write_table_formats(table, Path(folder) / file.stem, file.title)
 
 
 def consort_checklist(paths: dict, settings: dict, folder: str | Path) -> pd.DataFrame:

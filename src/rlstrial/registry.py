@@ -16,6 +16,7 @@ from dataclasses import dataclass
 class Output:
     """One publication table or figure.
 
+    ``builder`` names the function that builds it (``tables.table_baseline``).
     ``stem`` is the file name without extension; ``{outcome}`` stands for each analysed
     outcome, ``{primary}`` for the primary outcome and ``{analysis}`` for the primary
     analysis; in titles and captions ``{ci}`` is the confidence level ("95% CI").
@@ -27,6 +28,16 @@ class Output:
     rule: str
     title: str
     caption: str
+    builder: str
+
+    @property
+    def function(self):
+        """The function that builds the table or draws the figure (``builder`` names it,
+        ``module.function`` in the package)."""
+        from importlib import import_module
+
+        module, name = self.builder.rsplit(".", 1)
+        return getattr(import_module(f"rlstrial.{module}"), name)
 
     def files(
         self, outcomes: list[str], primary: str = "", analysis: str = "", ci: str = "95% CI"
@@ -70,6 +81,7 @@ TABLES = (
         "publication_tables",
         "Participant flow by arm",
         "Screened, randomized, treated, discontinued (with reasons) and analysed, by arm.",
+        "tables.table_participant_flow",
     ),
     Output(
         "recruitment",
@@ -77,6 +89,7 @@ TABLES = (
         "publication_tables",
         "Recruitment and follow-up dates",
         "First and last randomisation, end of follow-up and follow-up time, by arm.",
+        "tables.table_recruitment",
     ),
     Output(
         "baseline",
@@ -84,6 +97,7 @@ TABLES = (
         "publication_tables",
         "Baseline characteristics",
         "Baseline characteristics by arm (no p-values).",
+        "tables.table_baseline",
     ),
     Output(
         "comparisons",
@@ -91,6 +105,7 @@ TABLES = (
         "publication_tables",
         "Comparisons and the groups that form them (weights on the arm means)",
         "Each comparison of the factorial plan, its weights and its multiplicity family.",
+        "tables.table_comparisons",
     ),
     Output(
         "outcome_{outcome}",
@@ -98,6 +113,7 @@ TABLES = (
         "publication_tables",
         "{outcome}: results by visit",
         "{outcome}: raw means, LS-means and contrasts by visit.",
+        "tables.table_outcome",
     ),
     Output(
         "harms",
@@ -105,6 +121,7 @@ TABLES = (
         "publication_tables",
         "Harms (safety population)",
         "Adverse events by arm, with denominators.",
+        "tables.table_harms",
     ),
     Output(
         "adherence",
@@ -112,6 +129,7 @@ TABLES = (
         "publication_tables",
         "Adherence by arm",
         "Diary-recorded use of the allocated devices.",
+        "tables.table_adherence",
     ),
     Output(
         "consort_checklist",
@@ -120,6 +138,7 @@ TABLES = (
         "CONSORT 2025 checklist (with the factorial extension): where each item is addressed"
         " ({{results}} and {{processed}} are the folders of config `paths`)",
         "Where each CONSORT 2025 item is addressed.",
+        "checklist.checklist_map",
     ),
 )
 
@@ -131,6 +150,7 @@ FIGURES = (
         "figure_consort",
         "CONSORT flow diagram",
         "Participant flow (CONSORT), drawn from the data.",
+        "figures.draw_consort",
     ),
     Output(
         "trajectories_{outcome}",
@@ -138,6 +158,7 @@ FIGURES = (
         "figure_trajectories",
         "{outcome}",
         "{outcome}: LS-mean change by arm and visit ({ci}).",
+        "figures.plot_trajectories",
     ),
     Output(
         "forest",
@@ -145,6 +166,7 @@ FIGURES = (
         "figure_forest",
         "Contrasts at the primary visit",
         "Contrasts at the primary visit across outcomes (estimate, {ci}).",
+        "figures.plot_forest",
     ),
     Output(
         "interaction",
@@ -152,6 +174,7 @@ FIGURES = (
         "figure_interaction",
         "Massager x heat",
         "Massager x heat: LS-means at the primary visit ({ci}).",
+        "figures.plot_interaction",
     ),
     Output(
         "individual_change",
@@ -159,6 +182,7 @@ FIGURES = (
         "figure_individual_change",
         "Individual change",
         "Individual change of the primary outcome at the primary visit.",
+        "figures.plot_individual_change",
     ),
     Output(
         "diagnostics_{primary}_{analysis}",
@@ -167,6 +191,7 @@ FIGURES = (
         "Model diagnostics",
         "Model diagnostics of the primary outcome ({analysis}): residuals, normal QQ plot,"
         " estimated correlation between visits.",
+        "figures.plot_diagnostics",
     ),
 )
 
@@ -179,6 +204,7 @@ DATA = (
         "consort_counts",
         "CONSORT flow counts",
         "The counts (and reasons) of each box of the CONSORT diagram.",
+        "figures.consort_counts",
     ),
 )
 

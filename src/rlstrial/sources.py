@@ -91,14 +91,30 @@ def stage_modules(stage: str) -> frozenset[str]:
     return frozenset({"rlstrial.pipeline"} | _closure({*top, *_imported(function)}))
 
 
+def _pipeline_part(stage: str) -> bytes:
+    """The part of ``pipeline.py`` a stage runs: its function and the module's top level
+    (imports, constants, classes), not the other stages."""
+    path = _path("rlstrial.pipeline")
+    text = path.read_text(encoding="utf-8")
+    tree = _tree("rlstrial.pipeline")
+    parts = [
+        ast.get_source_segment(text, node)
+        for node in tree.body
+        if not isinstance(node, ast.FunctionDef) or node.name == stage
+    ]
+    return "\n".join(parts).encode()
+
+
 def stage_digest(stage: str, *extra: str | Path) -> str:
-    """SHA-256 of the source (and data files) of :func:`stage_modules`, and of the
-    ``extra`` files (e.g. the workflow scripts' shared helpers), hex."""
-    files = {_path(module) for module in stage_modules(stage)}
+    """SHA-256 of the source (and data files) of :func:`stage_modules` (of
+    ``pipeline.py`` only the stage's own function and the module's top level), and of
+    the ``extra`` files (e.g. the workflow scripts' shared helpers), hex."""
+    modules = stage_modules(stage) - {"rlstrial.pipeline"}
+    files = {_path(module) for module in modules}
     for module, patterns in RESOURCES.items():
-        if module in stage_modules(stage):
+        if module in modules:
             files |= {path for pattern in patterns for path in PACKAGE.glob(pattern)}
-    digest = hashlib.sha256()
+    digest = hashlib.sha256(b"pipeline.py\0" + _pipeline_part(stage))
     for path in sorted(files):
         digest.update(str(path.relative_to(PACKAGE)).encode() + b"\0" + path.read_bytes())
     for path in map(Path, extra):
