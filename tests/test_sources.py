@@ -29,7 +29,7 @@ def test_every_rule_runs_its_own_stage_and_carries_its_digest(rule):
 
 
 def test_a_stage_reaches_the_modules_it_imports_and_no_others():
-    assert sources.stage_modules("figure_forest") == {
+    assert sources.stage_modules("figure_results") == {
         "rlstrial.pipeline",
         "rlstrial.io",
         "rlstrial.plan",
@@ -43,7 +43,12 @@ def test_a_stage_reaches_the_modules_it_imports_and_no_others():
 
 def test_the_digest_follows_the_source_of_the_reached_modules(tmp_path, monkeypatch, request):
     def forget():  # the parsed trees and closures of the fake package
-        for cached in (sources._tree, sources._module_imports, sources.stage_modules):
+        for cached in (
+            sources._tree,
+            sources._module_imports,
+            sources.stage_modules,
+            sources._pipeline_lines,
+        ):
             cached.cache_clear()
 
     request.addfinalizer(forget)

@@ -113,9 +113,7 @@ def test_two_runs_in_two_folders_are_byte_identical(two_runs):
 
 DATA_STAGE = {"ingest", "validate", "validation_gate", "score", "derive", "verify_raw"}
 FIGURE_RULES = {
-    "figure_trajectories",
-    "figure_forest",
-    "figure_interaction",
+    "figure_results",
     "figure_consort",
     "figure_diagnostics",
     "figure_individual_change",
@@ -156,9 +154,7 @@ def test_an_analysis_setting_reruns_the_analyses_and_what_follows_only(two_runs)
         "analyze": 2,  # the Park plan's two analyses
         "primary_visit_checks": 1,  # imputation CIs at 1 - alpha
         "estimand": 1,  # records alpha
-        "figure_trajectories": 1,
-        "figure_forest": 1,
-        "figure_interaction": 1,
+        "figure_results": 1,
         "figure_diagnostics": 1,
         "publication_tables": 1,
         "replication": 1,

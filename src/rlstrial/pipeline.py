@@ -216,40 +216,30 @@ def primary_visit_checks(
 # --- publication outputs: read tables, never refit -----------------------------------
 
 
-def figure_trajectories(
-    result_paths: list[str], plan: Plan, stems: list[str | Path], dpi: int = 300
-) -> None:
-    """LS-mean trajectories by arm, one figure per outcome (``stems`` in the same order
-    as ``result_paths``)."""
+def figure_results(result_paths: list[str], plan: Plan, folder: str | Path, dpi: int = 300) -> None:
+    """The figures drawn from the primary analysis' result tables, one job for all
+    (they read the same tables): LS-mean trajectories by arm for each outcome, the
+    forest plot of the contrasts at the primary visit across outcomes, and the 2x2
+    interaction plot of the primary outcome at the primary visit."""
     from rlstrial import figures
 
-    for path, stem in zip(result_paths, stems, strict=True):
-        results = pd.read_parquet(path)
-        outcome = results["outcome"].iloc[0]
-        figure = figures.plot_trajectories(results, plan.design.arm_codes, outcome)
-        figures.save_figure(figure, stem, dpi)
-
-
-def figure_forest(result_paths: list[str], plan: Plan, stem: str | Path, dpi: int = 300) -> None:
-    """Forest plot of the contrasts at the primary visit across outcomes."""
-    from rlstrial import figures
-
-    results = read_results(result_paths)
+    folder = Path(folder)
+    results = {
+        frame["outcome"].iloc[0]: frame for frame in (pd.read_parquet(p) for p in result_paths)
+    }
+    for outcome, table in results.items():
+        figure = figures.plot_trajectories(table, plan.design.arm_codes, outcome)
+        figures.save_figure(figure, folder / f"trajectories_{outcome}", dpi)
     visit = plan.primary_visit.label
-    contrasts = results[(results["visit"] == visit) & (results["kind"] == "contrast")]
+    stacked = pd.concat(results.values(), ignore_index=True)
+    contrasts = stacked[(stacked["visit"] == visit) & (stacked["kind"] == "contrast")]
     title = f"Contrasts at {visit} ({plan.primary.analysis})"
-    figures.save_figure(figures.plot_forest(contrasts.reset_index(drop=True), title), stem, dpi)
-
-
-def figure_interaction(results_path: str | Path, plan: Plan, stem: str | Path, dpi: int = 300):
-    """The 2x2 interaction plot of the primary outcome at the primary visit."""
-    from rlstrial import figures
-
-    results = pd.read_parquet(results_path)
-    visit = plan.primary_visit.label
-    title = f"{results['outcome'].iloc[0]} at {visit}"
-    figure = figures.plot_interaction(results, list(plan.design.arms), visit, title)
-    figures.save_figure(figure, stem, dpi)
+    figure = figures.plot_forest(contrasts.reset_index(drop=True), title)
+    figures.save_figure(figure, folder / "forest", dpi)
+    primary = results[plan.primary.outcome]
+    title = f"{plan.primary.outcome} at {visit}"
+    figure = figures.plot_interaction(primary, list(plan.design.arms), visit, title)
+    figures.save_figure(figure, folder / "interaction", dpi)
 
 
 def consort_counts(

@@ -155,7 +155,7 @@ FIGURES = (
     Output(
         "trajectories_{outcome}",
         "figure",
-        "figure_trajectories",
+        "figure_results",
         "{outcome}",
         "{outcome}: LS-mean change by arm and visit ({ci}).",
         "figures.plot_trajectories",
@@ -163,7 +163,7 @@ FIGURES = (
     Output(
         "forest",
         "figure",
-        "figure_forest",
+        "figure_results",
         "Contrasts at the primary visit",
         "Contrasts at the primary visit across outcomes (estimate, {ci}).",
         "figures.plot_forest",
@@ -171,7 +171,7 @@ FIGURES = (
     Output(
         "interaction",
         "figure",
-        "figure_interaction",
+        "figure_results",
         "Massager x heat",
         "Massager x heat: LS-means at the primary visit ({ci}).",
         "figures.plot_interaction",

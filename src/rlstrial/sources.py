@@ -71,7 +71,7 @@ def stage_modules(stage: str) -> frozenset[str]:
 
     Examples
     --------
-    >>> modules = stage_modules("figure_forest")
+    >>> modules = stage_modules("figure_results")
     >>> "rlstrial.figures" in modules, "rlstrial.mmrm.fit" in modules
     (True, False)
     >>> "rlstrial.mmrm.fit" in stage_modules("analyze")
@@ -91,15 +91,18 @@ def stage_modules(stage: str) -> frozenset[str]:
     return frozenset({"rlstrial.pipeline"} | _closure({*top, *_imported(function)}))
 
 
+@cache
+def _pipeline_lines() -> tuple[str, ...]:
+    return tuple(_path("rlstrial.pipeline").read_text(encoding="utf-8").splitlines())
+
+
 def _pipeline_part(stage: str) -> bytes:
     """The part of ``pipeline.py`` a stage runs: its function and the module's top level
     (imports, constants, classes), not the other stages."""
-    path = _path("rlstrial.pipeline")
-    text = path.read_text(encoding="utf-8")
-    tree = _tree("rlstrial.pipeline")
+    lines = _pipeline_lines()
     parts = [
-        ast.get_source_segment(text, node)
-        for node in tree.body
+        "\n".join(lines[node.lineno - 1 : node.end_lineno])
+        for node in _tree("rlstrial.pipeline").body
         if not isinstance(node, ast.FunctionDef) or node.name == stage
     ]
     return "\n".join(parts).encode()

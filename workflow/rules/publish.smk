@@ -1,62 +1,25 @@
 # Publication figures and tables, drawn from the result tables (never refitting).
 
-PRIMARY_RESULTS = f"{MODELS}/{PRIMARY}_{PRIMARY_ANALYSIS}.parquet"
-FIGURE_PARAMS = PLAN.to_params("design", "outcomes", "primary")
 
 
-rule figure_trajectories:
-    """LS-mean trajectories by arm, one figure per outcome."""
+rule figure_results:
+    """The figures drawn from the primary analysis' results: LS-mean trajectories by
+    arm for each outcome, the forest plot and the 2x2 interaction plot."""
     input:
         results=expand(f"{MODELS}/{{outcome}}_{PRIMARY_ANALYSIS}.parquet", outcome=OUTCOMES),
     output:
-        figure_files("figure_trajectories"),
+        figure_files("figure_results"),
     params:
-        code=code_digest("figure_trajectories"),
-        plan=FIGURE_PARAMS,
+        code=code_digest("figure_results"),
+        plan=PLAN.to_params("design", "outcomes", "primary"),
         dpi=config["figures"]["dpi"],
     priority: 2  # the longest figure job: started first
     log:
-        f"{LOGS}/figure_trajectories.log",
+        f"{LOGS}/figure_results.log",
     benchmark:
-        f"{RESULTS}/benchmarks/figure_trajectories.tsv"
+        f"{RESULTS}/benchmarks/figure_results.tsv"
     script:
-        "../scripts/figure_trajectories.py"
-
-
-rule figure_forest:
-    """Forest plot of the contrasts at the primary visit, all outcomes."""
-    input:
-        results=expand(f"{MODELS}/{{outcome}}_{PRIMARY_ANALYSIS}.parquet", outcome=OUTCOMES),
-    output:
-        figure_files("figure_forest"),
-    params:
-        code=code_digest("figure_forest"),
-        plan=FIGURE_PARAMS,
-        dpi=config["figures"]["dpi"],
-    log:
-        f"{LOGS}/figure_forest.log",
-    benchmark:
-        f"{RESULTS}/benchmarks/figure_forest.tsv"
-    script:
-        "../scripts/figure_forest.py"
-
-
-rule figure_interaction:
-    """The 2x2 interaction plot of the primary outcome at the primary visit."""
-    input:
-        results=PRIMARY_RESULTS,
-    output:
-        figure_files("figure_interaction"),
-    params:
-        code=code_digest("figure_interaction"),
-        plan=FIGURE_PARAMS,
-        dpi=config["figures"]["dpi"],
-    log:
-        f"{LOGS}/figure_interaction.log",
-    benchmark:
-        f"{RESULTS}/benchmarks/figure_interaction.tsv"
-    script:
-        "../scripts/figure_interaction.py"
+        "../scripts/figure_results.py"
 
 
 rule consort_counts:
@@ -170,9 +133,7 @@ rule consort_checklist:
             rules.publication_tables.output,
             rules.figure_consort.output,
             rules.consort_counts.output,
-            rules.figure_forest.output,
-            rules.figure_interaction.output,
-            rules.figure_trajectories.output,
+            rules.figure_results.output,
             figure_files("figure_diagnostics", ["pdf"]),
             MODEL_OUTPUTS,
             expand(f"{MODELS}/{{outcome}}_{{analysis}}_fit.csv", outcome=OUTCOMES, analysis=ANALYSES),
