@@ -12,7 +12,7 @@ from conftest import ROOT, make_analysis
 from test_derive import build
 
 from rlstrial.analysis import RESULT_COLUMNS, analyse_outcome, compare_published
-from rlstrial.plan import Multiplicity
+from rlstrial.plan import INTERACTION, Multiplicity
 
 ARMS = ["control", "massager", "heat", "combined"]
 
@@ -197,3 +197,31 @@ def test_model_based_dunnett_matches_scipy_dunnett_in_a_one_visit_design(default
     reference = stats.dunnett(*(values[a] for a in ARMS[1:]), control=values["control"])
     assert (got["adjustment"] == "dunnett").all()
     assert got["p_adjusted"].to_numpy() == pytest.approx(reference.pvalue, abs=2e-3)
+
+
+def test_an_arm_without_data_at_a_visit_is_not_estimable_and_leaves_the_family(default_plan):
+    """Cell means 20, 12, 17, 16 at week 4, but no heat participant has a week-4 value:
+    the heat LS-mean and every contrast involving heat are NA with the reason, and Holm
+    adjusts over the two vs-control contrasts that remain."""
+    values = dict(WEEK4)
+    values["heat"] = []
+    adqs, adsl = balanced_trial(values)
+    heat_baseline = balanced_trial({"heat": [17.0, 17.0]})[0]
+    adqs = pd.concat([adqs, heat_baseline[heat_baseline["AVISIT"] == "Baseline"]])
+    adsl = pd.concat([adsl, balanced_trial({"heat": [17.0, 17.0]})[1]])
+    results, _ = analyse_outcome(adqs, adsl, default_plan, "X", make_analysis("t", "none"))
+    got = by_contrast(results)
+    missing = ["LS-mean heat", "heat vs control", "heat main effect", INTERACTION]
+    assert got.loc[missing, "estimate"].isna().all()
+    assert (got.loc[missing, "note"] == "not estimable: no heat data at Week 4").all()
+    assert got.loc["massager vs control", "estimate"] == pytest.approx(-8.0)
+    assert got.loc["massager main effect", "note"] == "not estimable: no heat data at Week 4"
+    p = got.loc[["massager vs control", "combined vs control"], "p_value"]
+    holm_two = np.minimum(1, np.sort(p.to_numpy()) * [2, 1]).max()  # the larger, Holm
+    assert got.loc[["massager vs control", "combined vs control"], "p_adjusted"].max() == (
+        pytest.approx(holm_two)
+    )
+    assert got.loc["massager vs control", "note"] == (
+        "adjusted over 2 of 3 contrasts of the family (heat vs control not estimable)"
+    )
+    assert got.loc["LS-mean heat", "n"] == 0

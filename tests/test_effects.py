@@ -40,6 +40,19 @@ def test_hedges_g_by_hand(default_plan):
     ]
 
 
+def test_hedges_g_is_na_with_its_reason_when_an_arm_has_no_values(default_plan):
+    adqs, adsl = week4_changes(
+        {"control": [1, 2, 3], "massager": [0, 1, 2], "heat": [None, None], "combined": [0, 1]}
+    )
+    table = hedges_g(adqs, adsl, default_plan).set_index("contrast")
+    assert table.loc["heat vs control", "note"] == (
+        "not estimable: fewer than 2 heat values at Week 4"
+    )
+    assert table.loc[["heat vs control"], ["estimate", "ci_lower", "ci_upper"]].isna().all(None)
+    assert table.loc["massager vs control", "estimate"] == pytest.approx(-0.8)
+    assert table.loc["combined vs control", "note"] == ""
+
+
 @pytest.mark.parametrize(
     ("missing", "n_massager", "share"), [("nonresponder", 4, 2 / 4), ("exclude", 3, 2 / 3)]
 )

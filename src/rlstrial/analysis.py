@@ -18,6 +18,8 @@ at every visit, baseline included, with one baseline mean shared by all arms.
 
 from __future__ import annotations
 
+import logging
+
 import numpy as np
 import pandas as pd
 from statsmodels.stats.multitest import multipletests
@@ -25,6 +27,8 @@ from statsmodels.stats.multitest import multipletests
 from rlstrial.mmrm import fit_mmrm
 from rlstrial.mmrm.fit import MMRMResult
 from rlstrial.plan import Analysis, Design, Multiplicity, Plan
+
+log = logging.getLogger("rlstrial")
 
 RESULT_COLUMNS = [
     "outcome",
@@ -47,6 +51,7 @@ RESULT_COLUMNS = [
     "p_adjusted",
     "adjustment",
     "n",
+    "note",
 ]
 
 
@@ -70,22 +75,23 @@ def analysis_data(
 
 
 def _cell_rows(fit: MMRMResult, design: Design, visits: list[str], baseline: str) -> dict:
-    """Coefficient rows L with L @ beta = LS-mean of each (arm, visit)."""
+    """Coefficient rows L with L @ beta = LS-mean of each (arm, visit), over all the
+    design's columns (aliased ones included, so that estimability can be checked)."""
     if baseline != "clda":
-        cells, matrix = fit.lsmeans_matrix(["TRT01P", "AVISIT"])
+        cells, matrix = fit.lsmeans_matrix(["TRT01P", "AVISIT"], full=True)
         return {
             (a, v): matrix[k]
             for k, (a, v) in enumerate(zip(cells["TRT01P"], cells["AVISIT"], strict=True))
         }
-    cells, matrix = fit.lsmeans_matrix(["AVISIT"])
+    cells, matrix = fit.lsmeans_matrix(["AVISIT"], full=True)
     base = {v: matrix[k] for k, v in enumerate(cells["AVISIT"])}
     rows = {}
     for arm in design.arm_codes:
         for visit in visits:
             row = base[visit].copy()
             column = _clda_column(arm, visit)
-            if arm != design.control and column in fit.design.columns:
-                row[fit.design.columns.index(column)] += 1.0
+            if arm != design.control and column in fit.design.all_columns:
+                row[fit.design.all_columns.index(column)] += 1.0
             rows[(arm, visit)] = row
     return rows
 
@@ -189,9 +195,12 @@ def analyse_outcome(
         ``reference`` name what is compared, see :class:`rlstrial.plan.Contrast`);
         ``contrast`` is the display label (``"LS-mean <arm>"`` or the contrast's
         name). ``ci_level`` is the confidence level of ``ci_lower`` and ``ci_upper``
-        (1 - ``plan.alpha``). ``p_adjusted`` is adjusted within each visit over the contrasts of the
-        multiplicity family (``adjustment`` names the method; others carry their
-        unadjusted p and ``"none"``).
+        (1 - ``plan.alpha``). ``p_adjusted`` is adjusted within each visit over the
+        contrasts of the multiplicity family (``adjustment`` names the method; others
+        carry their unadjusted p and ``"none"``). A row the data cannot estimate (an arm with no
+        data at a visit, and every contrast involving it) has NaN estimates and says
+        why in ``note``; the family is then adjusted over its estimable members and
+        their ``note`` says so. Otherwise ``note`` is blank.
     fit_statistics : DataFrame
         The MMRM's fit statistics (structure used, convergence, -2LL, ...), labelled
         with outcome and analysis.
@@ -208,6 +217,8 @@ def summarize_analysis(
     arms = design.arm_codes
     post = [v.label for v in design.post_baseline_visits if (data["AVISIT"] == v.label).any()]
     cells = _cell_rows(fit, design, post, analysis.baseline)
+    absent = np.full(len(fit.design.all_columns), np.nan)  # an arm not in the data at all
+    cells = {(arm, visit): cells.get((arm, visit), absent) for arm in arms for visit in post}
     counts = data[data["ABLFL"] != "Y"].groupby(["AVISIT", "TRT01P"], observed=True).size()
     rows, meta = [], []
     for visit in post:
@@ -217,7 +228,7 @@ def summarize_analysis(
             meta.append((visit, "lsmean", "", arm, "", "", f"LS-mean {arm}", n))
         for c in design.contrasts:
             rows.append(
-                sum(w * cells[(arm, visit)] for arm, w in zip(arms, c.weights, strict=True))
+                sum(w * cells[(arm, visit)] for arm, w in zip(arms, c.weights, strict=True) if w)
             )
             involved = [arm for arm, w in zip(arms, c.weights, strict=True) if w != 0]
             n = int(sum(counts.get((visit, arm), 0) for arm in involved))
@@ -230,12 +241,34 @@ def summarize_analysis(
     )
     table = pd.concat([described.drop(columns="contrast"), table], axis=1)
     table["ci_level"] = 1 - plan.alpha
-    table = _adjust(table, plan.multiplicity, fit, matrix)
+    table["note"] = _estimability_notes(fit.estimable(matrix), design, meta, counts)
+    table = _adjust(table, plan.multiplicity, fit, fit.kept_columns(matrix))
+    for note in sorted(set(table["note"]) - {""}):
+        log.warning("%s %s: %s", paramcd, analysis.name, note)
     table.insert(0, "population", analysis.population)
     table.insert(0, "analysis", analysis.name)
     table.insert(0, "outcome", paramcd)
     statistics = fit.fit_statistics.assign(outcome=paramcd, analysis=analysis.name)
     return table[RESULT_COLUMNS], statistics[["outcome", "analysis", "statistic", "value"]]
+
+
+def _estimability_notes(estimable, design: Design, meta, counts) -> list[str]:
+    """Why each row that is not estimable is not (the arms without data at its visit)."""
+    notes = []
+    weights = {c.name: c.weights for c in design.contrasts}
+    for ok, (visit, kind, _, arm, _, _, label, _) in zip(estimable, meta, strict=True):
+        if ok:
+            notes.append("")
+            continue
+        involved = (
+            [arm]
+            if kind == "lsmean"
+            else [a for a, w in zip(design.arm_codes, weights[label], strict=True) if w != 0]
+        )
+        empty = [a for a in involved if counts.get((visit, a), 0) == 0]
+        why = f"no {', '.join(empty)} data at {visit}" if empty else "aliased in the model"
+        notes.append(f"not estimable: {why}")
+    return notes
 
 
 def model_diagnostics(data: pd.DataFrame, fit: MMRMResult) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -267,6 +300,8 @@ def model_diagnostics(data: pd.DataFrame, fit: MMRMResult) -> tuple[pd.DataFrame
 def _adjust(
     table: pd.DataFrame, multiplicity: Multiplicity, fit: MMRMResult, matrix
 ) -> pd.DataFrame:
+    """Adjust the p-values of the family at each visit, over its estimable members; the
+    note of each adjusted contrast says when some members were not estimable."""
     family = set(multiplicity.family)
     method = multiplicity.method
     table = table.copy()
@@ -275,7 +310,8 @@ def _adjust(
     if method == "none":
         return table
     for visit in table["visit"].unique():
-        member = (table["visit"] == visit) & table["contrast"].isin(family)
+        in_family = (table["visit"] == visit) & table["contrast"].isin(family)
+        member = in_family & table["estimate"].notna()
         if member.sum() < 2:
             continue
         if method == "dunnett":
@@ -284,6 +320,12 @@ def _adjust(
             adjusted = multipletests(table.loc[member, "p_value"], method=method)[1]
         table.loc[member, "p_adjusted"] = adjusted
         table.loc[member, "adjustment"] = method
+        left_out = table.loc[in_family & ~member, "contrast"].tolist()
+        if left_out:
+            table.loc[member, "note"] = (
+                f"adjusted over {int(member.sum())} of {int(in_family.sum())} contrasts of the"
+                f" family ({', '.join(left_out)} not estimable)"
+            )
     return table
 
 

@@ -39,30 +39,37 @@ def hedges_g(adqs: pd.DataFrame, adsl: pd.DataFrame, plan: Plan) -> pd.DataFrame
     DataFrame
         contrast, n_active, n_control, estimate (g, bias-corrected; negative = the
         active arm improved more when lower scores are better), ci_lower, ci_upper
-        (95%, pingouin's compute_esci).
+        (95%, pingouin's compute_esci), note (why g is NA when an arm has fewer than
+        two values at the primary visit).
     """
     import pingouin as pg
 
     changes = primary_visit_changes(adqs, adsl, plan)
     reference = plan.design.control
     control = changes.loc[changes["TRT01P"] == reference, "CHG"].to_numpy()
+    visit = plan.primary_visit.label
     rows = []
     for arm in plan.design.active_arms:
         active = changes.loc[changes["TRT01P"] == arm, "CHG"].to_numpy()
-        g = float(pg.compute_effsize(active, control, eftype="hedges"))
-        low, high = pg.compute_esci(
-            g, nx=len(active), ny=len(control), eftype="hedges", decimals=12
-        )
-        rows.append(
-            {
-                "contrast": f"{arm} vs {reference}",
-                "n_active": len(active),
-                "n_control": len(control),
-                "estimate": g,
-                "ci_lower": float(low),
-                "ci_upper": float(high),
-            }
-        )
+        row = {
+            "contrast": f"{arm} vs {reference}",
+            "n_active": len(active),
+            "n_control": len(control),
+            "estimate": np.nan,
+            "ci_lower": np.nan,
+            "ci_upper": np.nan,
+            "note": "",
+        }
+        short = [a for a, values in ((arm, active), (reference, control)) if len(values) < 2]
+        if short:
+            row["note"] = f"not estimable: fewer than 2 {', '.join(short)} values at {visit}"
+        else:
+            g = float(pg.compute_effsize(active, control, eftype="hedges"))
+            low, high = pg.compute_esci(
+                g, nx=len(active), ny=len(control), eftype="hedges", decimals=12
+            )
+            row |= {"estimate": g, "ci_lower": float(low), "ci_upper": float(high)}
+        rows.append(row)
     return pd.DataFrame(rows)
 
 

@@ -189,11 +189,18 @@ def table_recruitment(adsl: pd.DataFrame, arms: list[str], labels: dict) -> pd.D
     return pd.DataFrame(table)
 
 
+NOT_ESTIMABLE = "not estimable"
+
+
 def _estimate_ci(row) -> str:
+    if pd.isna(row.estimate):
+        return NOT_ESTIMABLE
     return f"{row.estimate:.2f} ({row.ci_lower:.2f}, {row.ci_upper:.2f})"
 
 
 def _p(value: float) -> str:
+    if pd.isna(value):
+        return ""
     return "<0.001" if value < 0.001 else f"{value:.3f}"
 
 
@@ -202,8 +209,9 @@ def table_outcome(
 ) -> pd.DataFrame:
     """For one outcome: per visit, n and raw mean (SD) per arm, LS-means (SE), each
     arm vs control, the factorial main effects and the interaction, with their CI (at
-    the level the results record, ``ci_level``) and
-    unadjusted and adjusted p."""
+    the level the results record, ``ci_level``) and unadjusted and adjusted p; a row the
+    data cannot estimate reads "not estimable" (its reason is in the result table's
+    ``note``)."""
     rows = []
     estimate = f"estimate ({ci_label(results['ci_level'].iloc[0])})"
     data = adqs[(adqs["PARAMCD"] == paramcd) & (adqs["ANL01FL"] == "Y")]
@@ -222,7 +230,11 @@ def table_outcome(
                     "row": arm,
                     "n": str(len(values)),
                     "raw mean (SD)": _mean_sd(values),
-                    estimate: (f"LS-mean {lsmean.estimate:.2f} (SE {lsmean.std_error:.2f})"),
+                    estimate: (
+                        f"LS-mean {lsmean.estimate:.2f} (SE {lsmean.std_error:.2f})"
+                        if pd.notna(lsmean.estimate)
+                        else NOT_ESTIMABLE
+                    ),
                     "p": "",
                     "p adjusted": "",
                 }

@@ -32,6 +32,8 @@ class Design:
     x: np.ndarray  # columns kept (aliased columns dropped)
     columns: list[str]  # names of the kept columns
     aliased: list[str]  # names of the dropped columns
+    # each aliased column as a combination of the kept ones: x_all[:, a] = x @ alias[a]
+    alias: np.ndarray  # (len(aliased), len(columns))
     design_info: patsy.DesignInfo
     all_columns: list[str]
     subject_index: np.ndarray  # subject code per row
@@ -107,6 +109,7 @@ def prepare(
         x=x_all[:, keep],
         columns=[c for k, c in enumerate(x_frame.columns) if k in keep],
         aliased=aliased,
+        alias=_alias_coefficients(x_all, keep),
         design_info=x_frame.design_info,
         all_columns=list(x_frame.columns),
         subject_index=pd.factorize(frame[subject])[0],
@@ -298,6 +301,26 @@ def _covariance_groups(frame: pd.DataFrame, group: str | None) -> tuple[list[str
     labels = frame[group].astype(str)
     groups = _levels(labels)
     return groups, np.asarray(pd.Categorical(labels, categories=groups).codes, dtype=int)
+
+
+def _alias_coefficients(x_all: np.ndarray, keep: list[int]) -> np.ndarray:
+    """Each dropped column of ``x_all`` as a combination of the kept ones (rows).
+
+    A linear function L of the full coefficient vector is estimable when, for every
+    dropped column a, L[a] equals L[kept] @ alias[a] (L is orthogonal to the null
+    space of X); see :meth:`rlstrial.mmrm.MMRMResult.estimable`.
+
+    Examples
+    --------
+    >>> x = np.array([[1.0, 0.0, 1.0], [1.0, 1.0, 2.0], [1.0, 1.0, 2.0]])
+    >>> _alias_coefficients(x, [0, 1]).round(6).tolist()  # column 2 = column 0 + column 1
+    [[1.0, 1.0]]
+    """
+    dropped = [k for k in range(x_all.shape[1]) if k not in keep]
+    if not dropped:
+        return np.zeros((0, len(keep)))
+    coefficients, *_ = np.linalg.lstsq(x_all[:, keep], x_all[:, dropped], rcond=None)
+    return coefficients.T
 
 
 def _independent_columns(x: np.ndarray, names: list[str]) -> tuple[list[int], list[str]]:

@@ -19,6 +19,16 @@ from rlstrial.mmrm.design import Design, patterns, prepare
 from rlstrial.mmrm.likelihood import Likelihood, NotPositiveDefinite
 
 DEFAULT_FALLBACK = ("toeph", "ar1h", "csh", "cs")
+CONTRAST_COLUMNS = [
+    "contrast",
+    "estimate",
+    "std_error",
+    "df",
+    "t_value",
+    "p_value",
+    "ci_lower",
+    "ci_upper",
+]
 
 
 def _thread_limit(threads: int | None) -> contextlib.AbstractContextManager:
@@ -463,8 +473,10 @@ class MMRMResult:
         Parameters
         ----------
         matrix
-            Rows over the (kept) coefficients: an array, or a DataFrame whose
-            columns are coefficient names (missing ones count as 0).
+            Rows over the kept coefficients, or over all the design's columns
+            (aliased ones included, as :meth:`lsmeans_matrix` gives with
+            ``full=True``), as an array; or a DataFrame whose columns are coefficient
+            names (missing ones count as 0).
         names
             A label per row (defaults to the DataFrame index, or 0, 1, ...).
 
@@ -472,15 +484,28 @@ class MMRMResult:
         -------
         DataFrame
             contrast, estimate, std_error, df (Satterthwaite), t_value, p_value,
-            ci_lower, ci_upper.
+            ci_lower, ci_upper. A row that is not estimable (:meth:`estimable`: it
+            involves an aliased column, e.g. the LS-mean of an arm with no data at a
+            visit, which SAS prints as "Non-est") has NaN in every number.
         """
         if isinstance(matrix, pd.DataFrame):
             names = list(matrix.index) if names is None else names
-            matrix = matrix.reindex(columns=self.design.columns, fill_value=0.0).to_numpy(float)
+            unknown = [c for c in matrix.columns if c not in self.design.all_columns]
+            if unknown:
+                raise ValueError(f"{unknown} are not coefficients of the model")
+            matrix = matrix.reindex(columns=self.design.all_columns, fill_value=0.0)
+            matrix = matrix.to_numpy(float)
         matrix = np.atleast_2d(np.asarray(matrix, dtype=float))
+        estimable = np.isfinite(matrix).all(axis=1)
+        if matrix.shape[1] == len(self.design.all_columns):
+            estimable &= self.estimable(matrix)
+            matrix = self.kept_columns(matrix)
         names = list(range(len(matrix))) if names is None else list(names)
         rows = []
-        for name, row in zip(names, matrix, strict=True):
+        for name, row, ok in zip(names, matrix, estimable, strict=True):
+            if not ok:
+                rows.append(dict.fromkeys(CONTRAST_COLUMNS, np.nan) | {"contrast": name})
+                continue
             estimate = float(row @ self.beta)
             se = float(np.sqrt(row @ self.vcov @ row))
             df = self.satterthwaite_df(row)
@@ -498,7 +523,49 @@ class MMRMResult:
                     "ci_upper": estimate + quantile * se,
                 }
             )
-        return pd.DataFrame(rows)
+        return pd.DataFrame(rows, columns=CONTRAST_COLUMNS)
+
+    def estimable(self, matrix: np.ndarray) -> np.ndarray:
+        """Whether each row L of ``matrix`` (over all the design's columns, aliased
+        ones included) is an estimable function: L is orthogonal to the null space of
+        the design, i.e. for every aliased column a, L[a] = L[kept] @ alias[a]. (SAS
+        prints non-estimable LS-means and contrasts as "Non-est".)
+
+        Examples
+        --------
+        Arm b has no data at visit 2: its LS-mean there is not estimable (and
+        neither is any difference with it), while the rest are:
+
+        >>> import warnings
+        >>> data = pd.DataFrame({
+        ...     "id": [1, 1, 2, 2, 3, 3, 4, 5, 6],
+        ...     "visit": ["v1", "v2", "v1", "v2", "v1", "v2", "v1", "v1", "v1"],
+        ...     "arm": ["a"] * 6 + ["b"] * 3,
+        ...     "y": [1.0, 2.0, 2.0, 3.5, 3.0, 3.5, 4.0, 5.0, 6.5]})
+        >>> with warnings.catch_warnings():
+        ...     warnings.simplefilter("ignore")  # the aliased column is announced
+        ...     fit = fit_mmrm(data, "y ~ arm * visit", "id", "visit", covariance="cs",
+        ...                    fallback=())
+        >>> fit.design.aliased
+        ['arm[T.b]:visit[T.v2]']
+        >>> cells, rows = fit.lsmeans_matrix(["arm", "visit"], full=True)
+        >>> fit.estimable(rows).tolist()  # a v1, a v2, b v1, b v2
+        [True, True, True, False]
+        >>> fit.lsmeans(["arm", "visit"])["estimate"].round(2).tolist()
+        [2.0, 3.0, 5.17, nan]
+        """
+        matrix = np.atleast_2d(np.asarray(matrix, dtype=float))
+        if not self.design.aliased:
+            return np.isfinite(matrix).all(axis=1)
+        aliased = [self.design.all_columns.index(c) for c in self.design.aliased]
+        defect = matrix[:, aliased] - self.kept_columns(matrix) @ self.design.alias.T
+        scale = np.maximum(np.abs(matrix).max(axis=1), 1.0)
+        return np.all(np.abs(defect) <= 1e-8 * scale[:, None], axis=1)
+
+    def kept_columns(self, matrix: np.ndarray) -> np.ndarray:
+        """The columns of a full-width ``matrix`` that the fit kept."""
+        keep = [self.design.all_columns.index(c) for c in self.design.columns]
+        return np.asarray(matrix)[:, keep]
 
     def f_test(self, matrix: np.ndarray) -> dict:
         """Joint test of L @ beta = 0 with Satterthwaite denominator df (the
@@ -547,13 +614,16 @@ class MMRMResult:
         return grid, categorical, numeric
 
     def lsmeans_matrix(
-        self, specs: list[str] | str, weights: str = "equal"
+        self, specs: list[str] | str, weights: str = "equal", full: bool = False
     ) -> tuple[pd.DataFrame, np.ndarray]:
         """The LS-means' cells and their coefficient rows L (LS-mean = L @ beta).
 
         ``weights="equal"`` averages over the levels of the other factors equally (the
         SAS default); ``"proportional"`` weights their combinations by their frequency
-        in the analysis data (SAS OM).
+        in the analysis data (SAS OM). The rows are over the kept coefficients, or
+        with ``full=True`` over all the design's columns, aliased ones included, so
+        that :meth:`estimable` can tell which LS-means (and which combinations of
+        them) the data identify; :meth:`contrast` takes either.
         """
         specs = [specs] if isinstance(specs, str) else list(specs)
         grid, categorical, _ = self._grid()
@@ -565,8 +635,7 @@ class MMRMResult:
         (matrix,) = patsy.build_design_matrices(
             [self.design.design_info], grid, return_type="matrix"
         )
-        keep = [self.design.all_columns.index(c) for c in self.design.columns]
-        rows = np.asarray(matrix)[:, keep]
+        rows = np.asarray(matrix) if full else self.kept_columns(np.asarray(matrix))
         others = [v for v in categorical if v not in specs]
         if weights == "equal":
             w = np.ones(len(grid))
@@ -597,15 +666,17 @@ class MMRMResult:
         """Least-squares means for every combination of ``specs`` levels.
 
         Returns the cells' columns, then estimate, std_error, df, t_value, p_value,
-        ci_lower, ci_upper.
+        ci_lower, ci_upper (NaN for a cell that is not estimable, such as an arm with
+        no data at a visit).
         """
-        cells, matrix = self.lsmeans_matrix(specs, weights)
+        cells, matrix = self.lsmeans_matrix(specs, weights, full=True)
         table = self.contrast(matrix).drop(columns="contrast")
         return pd.concat([cells, table], axis=1)
 
     def lsmeans_differences(self, specs: list[str] | str, weights: str = "equal") -> pd.DataFrame:
-        """All pairwise differences of the LS-means (cell i minus cell j, i before j)."""
-        cells, matrix = self.lsmeans_matrix(specs, weights)
+        """All pairwise differences of the LS-means (cell i minus cell j, i before j);
+        NaN where one of them is not estimable."""
+        cells, matrix = self.lsmeans_matrix(specs, weights, full=True)
         labels = [" ".join(map(str, row)) for row in cells.itertuples(index=False)]
         pairs = list(itertools.combinations(range(len(cells)), 2))
         table = self.contrast(
