@@ -225,3 +225,17 @@ def test_an_arm_without_data_at_a_visit_is_not_estimable_and_leaves_the_family(d
         "adjusted over 2 of 3 contrasts of the family (heat vs control not estimable)"
     )
     assert got.loc["LS-mean heat", "n"] == 0
+
+
+def test_every_record_left_out_of_a_model_is_counted_with_its_reason(default_plan):
+    adqs, adsl = balanced_trial(WEEK4)
+    adsl.loc[adsl["USUBJID"] == "control-0", "ITTFL"] = "N"  # not in the population
+    week4 = adqs["AVISIT"] == "Week 4"
+    adqs.loc[week4 & (adqs["USUBJID"] == "massager-0"), "ANL01FL"] = ""  # no value
+    adqs.loc[adqs["USUBJID"] == "heat-0", "BASE"] = np.nan  # no baseline
+    _, statistics = analyse_outcome(adqs, adsl, default_plan, "X", make_analysis("t", "covariate"))
+    counted = statistics.set_index("statistic")["value"]
+    assert counted["excluded: not in the population (ITTFL)"] == 1
+    assert counted["excluded: no analysable value (ANL01FL blank)"] == 1
+    assert counted["excluded: no baseline value"] == 1
+    assert counted["n_observations"] == 12 - 3

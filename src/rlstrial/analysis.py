@@ -55,23 +55,57 @@ RESULT_COLUMNS = [
 ]
 
 
-def analysis_data(
+def analysis_rows(
     adqs: pd.DataFrame, adsl: pd.DataFrame, paramcd: str, analysis: Analysis
 ) -> pd.DataFrame:
-    """The rows of one outcome used by an analysis (ANL01FL = Y, population flag = Y),
-    with the analysis' covariates that adqs lacks joined from adsl."""
+    """Every record of one outcome that the analysis could model (the post-baseline
+    visits, and for cLDA the baseline too), with the analysis' covariates that adqs
+    lacks joined from adsl, and ``reason``: why the record is not analysed, or blank.
+
+    Reasons: not in the analysis population; no analysable value (missing, or outside
+    its visit window when ``out_of_window: exclude``: ANL01FL blank); no baseline value
+    (when the baseline is a covariate).
+
+    Examples
+    --------
+    >>> adqs = pd.DataFrame({"USUBJID": ["a", "a", "b", "c"], "PARAMCD": "X",
+    ...     "ABLFL": ["Y", "", "", ""], "ANL01FL": ["Y", "Y", "", "Y"],
+    ...     "AVAL": [10.0, 8.0, None, 7.0], "BASE": [10.0, 10.0, None, None]})
+    >>> adsl = pd.DataFrame({"USUBJID": ["a", "b", "c"], "ITTFL": "Y"})
+    >>> from rlstrial.plan import Analysis
+    >>> analysis_rows(adqs, adsl, "X", Analysis("t", "covariate", "mmrm", "ITTFL", ()))[
+    ...     ["USUBJID", "reason"]]
+      USUBJID                      reason
+    0       a
+    1       b  no analysable value (ANL01FL blank)
+    2       c            no baseline value
+    """
     flags = adsl.set_index("USUBJID")[analysis.population]
-    rows = adqs[
-        (adqs["PARAMCD"] == paramcd) & (adqs["ANL01FL"] == "Y") & adqs["USUBJID"].map(flags).eq("Y")
-    ].copy()
+    rows = adqs[adqs["PARAMCD"] == paramcd].copy()
+    if analysis.baseline in ("covariate", "none"):
+        rows = rows[rows["ABLFL"] != "Y"]
     for column in analysis.covariates:
         if column not in rows:
             rows[column] = rows["USUBJID"].map(adsl.set_index("USUBJID")[column])
-    if analysis.baseline in ("covariate", "none"):
-        rows = rows[rows["ABLFL"] != "Y"]
+    reasons = [
+        (~rows["USUBJID"].map(flags).eq("Y"), f"not in the population ({analysis.population})"),
+        (rows["ANL01FL"] != "Y", "no analysable value (ANL01FL blank)"),
+    ]
     if analysis.baseline == "covariate":
-        rows = rows[rows["BASE"].notna()]
+        reasons.append((rows["BASE"].isna(), "no baseline value"))
+    rows["reason"] = ""
+    for excluded, reason in reversed(reasons):  # the first reason that applies is named
+        rows.loc[excluded.to_numpy(), "reason"] = reason
     return rows.reset_index(drop=True)
+
+
+def analysis_data(
+    adqs: pd.DataFrame, adsl: pd.DataFrame, paramcd: str, analysis: Analysis
+) -> pd.DataFrame:
+    """The rows of one outcome used by an analysis: those of :func:`analysis_rows`
+    without a reason (ANL01FL = Y, population flag = Y, baseline when needed)."""
+    rows = analysis_rows(adqs, adsl, paramcd, analysis)
+    return rows[rows["reason"] == ""].drop(columns="reason").reset_index(drop=True)
 
 
 def _cell_rows(fit: MMRMResult, design: Design, visits: list[str], baseline: str) -> dict:
@@ -161,10 +195,14 @@ def fit_analysis(
     threads: int | None = 1,
 ) -> tuple[pd.DataFrame, MMRMResult]:
     """The analysis data and the fitted model of one outcome under one analysis (BLAS
-    limited to ``threads`` during the MMRM fit, see :func:`rlstrial.mmrm.fit_mmrm`)."""
-    data = analysis_data(adqs, adsl, paramcd, analysis)
+    limited to ``threads`` during the MMRM fit, see :func:`rlstrial.mmrm.fit_mmrm`).
+    The data carry, in ``data.attrs["excluded"]``, the number of records of the outcome
+    left out, by reason (:func:`analysis_rows`)."""
+    rows = analysis_rows(adqs, adsl, paramcd, analysis)
+    data = rows[rows["reason"] == ""].drop(columns="reason").reset_index(drop=True)
     if data.empty:
         raise ValueError(f"no analysable {paramcd} records in population {analysis.population}")
+    data.attrs["excluded"] = rows.loc[rows["reason"] != "", "reason"].value_counts().to_dict()
     return data, fit_outcome(data, plan, analysis, threads=threads)
 
 
@@ -248,7 +286,15 @@ def summarize_analysis(
     table.insert(0, "population", analysis.population)
     table.insert(0, "analysis", analysis.name)
     table.insert(0, "outcome", paramcd)
-    statistics = fit.fit_statistics.assign(outcome=paramcd, analysis=analysis.name)
+    excluded = pd.DataFrame(
+        [
+            {"statistic": f"excluded: {reason}", "value": n}
+            for reason, n in sorted(data.attrs.get("excluded", {}).items())
+        ],
+        columns=["statistic", "value"],
+    )
+    statistics = pd.concat([fit.fit_statistics, excluded], ignore_index=True)
+    statistics = statistics.assign(outcome=paramcd, analysis=analysis.name)
     return table[RESULT_COLUMNS], statistics[["outcome", "analysis", "statistic", "value"]]
 
 
