@@ -6,6 +6,7 @@
 
 from rlstrial import registry
 from rlstrial.config import validate_config
+from rlstrial.io import lock_folders
 from rlstrial.plan import build_plan, ci_label
 from rlstrial.rawdata import RAW_FILES
 from rlstrial.sources import stage_digest
@@ -104,3 +105,12 @@ def checklist_settings():
     """The config keys that decide which outputs the checklist map expects."""
     keys = ("responder", "imputation", "rerandomization")
     return {"analysis": {key: config["analysis"].get(key) for key in keys}}
+
+
+# Two runs (from two checkouts, say) must not write the same output folders at once:
+# the run holds a lock on each until it ends (rlstrial.io.lock_folders).
+HELD_LOCKS = []
+
+
+onstart:
+    HELD_LOCKS.extend(lock_folders([PROCESSED, RESULTS]))
