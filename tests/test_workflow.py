@@ -341,6 +341,44 @@ def test_error_points_to_the_query_listing(bad_run):
     assert str(out / "results" / "validation" / "queries.csv") in result.stderr
 
 
+@pytest.fixture(scope="module")
+def heat_without_week4(tmp_path_factory):
+    """The Park replica with every week-4 questionnaire of the heat arm removed."""
+    source = ROOT / "data" / "park2020" / "raw"
+    raw = Path(shutil.copytree(source, tmp_path_factory.mktemp("noheat") / "raw"))
+    heat = {
+        line.split(",")[0]
+        for line in (raw / "randomization.csv").read_text().splitlines()[1:]
+        if line.endswith(",heat")
+    }
+    lines = (raw / "questionnaires.csv").read_text().splitlines(keepends=True)
+    kept = [line for line in lines if not (line.split(",")[0] in heat and ",WEEK4," in line)]
+    (raw / "questionnaires.csv").write_text("".join(kept))
+    out = tmp_path_factory.mktemp("noheat_out")
+    return run_workflow(raw, out), out, len(lines) - len(kept)
+
+
+def test_an_arm_without_data_at_the_primary_visit_is_reported_not_estimable(heat_without_week4):
+    result, out, removed = heat_without_week4
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert removed > 0
+    models = out / "results" / "models"
+    table = pd.read_csv(models / "IRLSTOT_unadjusted.csv", keep_default_na=False, na_values=[""])
+    rows = table.set_index("contrast")
+    for name in ("LS-mean heat", "heat vs control", "heat main effect"):
+        assert pd.isna(rows.loc[name, "estimate"]), name
+        assert rows.loc[name, "note"] == "not estimable: no heat data at Week 4"
+    assert rows.loc["massager vs control", "estimate"] < 0
+    effect_sizes = pd.read_csv(models / "primary_effect_sizes.csv").set_index("contrast")
+    assert effect_sizes.loc["heat vs control", "note"].startswith("not estimable")
+    outcome_table = (out / "results" / "tables" / "outcome_IRLSTOT.csv").read_text()
+    assert "not estimable" in outcome_table
+    assert (
+        "not estimable: no heat data at Week 4"
+        in (out / "results" / "logs" / "analyze_unadjusted.log").read_text()
+    )
+
+
 # Rules run in the uv-locked environment of the project (uv.lock), not in per-rule conda
 # environments or containers, so that one lint is waived; any other lint fails.
 WAIVED_LINTS = {"Specify a conda environment or container for each rule."}
