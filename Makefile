@@ -8,16 +8,27 @@ export SOURCE_DATE_EPOCH := 1735689600
 # is set, Python would otherwise compile them in every process).
 export UV_COMPILE_BYTECODE := 1
 
+# Your own config files, merged over config/config.yaml: `make run CONFIGFILES=my.yaml`.
+CONFIGFILES ?=
+# Config files are checked as plain YAML before Snakemake reads them: Snakemake's YAML
+# templating evaluates the Python expressions of a file with `__use_yte__: true` as it
+# loads it, before any check of the workflow runs; rlstrial.config refuses such files
+# (and every unknown key, bad value or output folder in the raw folder) without
+# evaluating anything.
+CHECK_CONFIG := $(UV) run python -m rlstrial.config
+
 .PHONY: setup run park test lint format
 
 setup:
 	@python3 -m uv --version 2>/dev/null | grep -q "$(UV_VERSION)" || python3 -m pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
 	$(UV) sync --locked --quiet
 
-run: setup  ## the whole workflow on the bundled synthetic trial
-	$(UV) run snakemake --cores 2
+run: setup  ## the whole workflow on the bundled synthetic trial (or on CONFIGFILES)
+	$(CHECK_CONFIG) config/config.yaml $(CONFIGFILES)
+	$(UV) run snakemake --cores 2 $(if $(strip $(CONFIGFILES)),--configfile $(CONFIGFILES))
 
 park: setup  ## the workflow on the Park 2020 pilot replica
+	$(CHECK_CONFIG) config/config.yaml config/park2020.yaml
 	$(UV) run snakemake --cores 2 --configfile config/park2020.yaml
 
 lint: setup

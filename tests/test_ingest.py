@@ -62,3 +62,39 @@ def test_manifest_detects_a_changed_file(tiny_raw):
     path.write_text(path.read_text() + "P3,completed,2024-03-01,\n")
     changes = compare_manifests(before, sha256_manifest(tiny_raw))
     assert len(changes) == 1 and changes[0].startswith("disposition.csv: sha256")
+
+
+def test_utf16_is_read_as_utf16_with_one_finding(tiny_raw):
+    path = tiny_raw / "baseline.csv"
+    path.write_bytes(path.read_text(encoding="utf-8").encode("utf-16-le"))  # no BOM
+    table = read_raw_file(path)
+    assert [(f["rule"], f["row"], f["value"]) for f in table.findings] == [
+        ("utf16", 1, "NUL bytes")
+    ]
+    assert table.data["participant_id"].tolist() == ["P1", "P2"]
+
+
+def test_other_separator_is_named_and_used(tiny_raw):
+    path = tiny_raw / "adherence.csv"
+    path.write_text(path.read_text().replace(",", "\t"))
+    table = read_raw_file(path)
+    assert [(f["rule"], f["value"]) for f in table.findings] == [("delimiter", "TAB")]
+    assert table.data["massager_minutes"].tolist() == ["30", "0", "0"]
+
+
+def test_header_cells_are_read_trimmed(tiny_raw):
+    path = tiny_raw / "randomization.csv"
+    path.write_text(path.read_text().replace("participant_id,", " participant_id,"))
+    table = read_raw_file(path)
+    assert [(f["rule"], f["field"], f["value"]) for f in table.findings] == [
+        ("header_space", "participant_id", " participant_id")
+    ]
+    assert "participant_id" in table.data
+
+
+def test_field_count_finding_holds_no_field_values(tiny_raw):
+    path = tiny_raw / "adherence.csv"
+    path.write_text(path.read_text().replace("P1,2024-01-11,30,0", "P1,2024-01-11,30,0,secret"))
+    (issue,) = read_raw_file(path).findings
+    assert issue["value"] == "5 fields, 4 expected"
+    assert "secret" not in str(issue)

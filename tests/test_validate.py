@@ -271,3 +271,193 @@ def test_bundled_trials_have_no_blocking_findings(default_config, park_config):
     for folder, config in [("data/raw", default_config), ("data/park2020/raw", park_config)]:
         listing = findings(ROOT / folder, config)
         assert (listing["severity"] == "error").sum() == 0, listing.head().to_string()
+
+
+# --- files without records (issue 10) ------------------------------------------------
+
+
+def header_only(folder, name):
+    path = folder / name
+    path.write_text(path.read_text(encoding="utf-8").splitlines()[0] + "\n", encoding="utf-8")
+
+
+def test_header_only_questionnaires_is_blocking(tiny_raw):
+    header_only(tiny_raw, "questionnaires.csv")
+    listing = findings(tiny_raw)
+    assert only(listing, "no_records") == [("questionnaires.csv", 1, None, "0 records", "error")]
+    assert "at least one record is required" in listing["message"].iloc[0]
+    assert len(listing) == 1  # no per-participant missing_baseline warnings under it
+
+
+def test_header_only_adverse_events_is_allowed(tiny_raw):
+    header_only(tiny_raw, "adverse_events.csv")
+    assert findings(tiny_raw).empty
+
+
+def test_empty_file_is_one_finding(tiny_raw):
+    (tiny_raw / "adherence.csv").write_bytes(b"")
+    listing = findings(tiny_raw)
+    assert only(listing, "empty_file") == [("adherence.csv", 1, None, "0 bytes", "error")]
+    assert len(listing) == 1  # not one missing_column per column
+
+
+# --- findings show only the field concerned ------------------------------------------
+
+
+def test_field_count_shows_the_counts_not_the_record(tiny_raw):
+    edit(
+        tiny_raw, "disposition.csv", "P2,withdrew,2024-02-08,", "P2,withdrew,1961-04-03,2024-02-08,"
+    )
+    listing = findings(tiny_raw)
+    assert only(listing, "field_count") == [
+        ("disposition.csv", 3, None, "5 fields, 4 expected", "error")
+    ]
+    assert "record has 5 fields, the header has 4" in listing["message"].iloc[0]
+    # the shifted date of birth appears nowhere: not in the listing, not on the console
+    assert not listing.astype(str).apply(lambda c: c.str.contains("1961")).any().any()
+    with pytest.raises(ValidationError) as error:
+        raise_for_blocking(listing, "queries.csv")
+    assert "1961" not in str(error.value) and "withdrew" not in str(error.value)
+
+
+# --- plausible ranges of numeric fields ----------------------------------------------
+
+
+def test_age_missing_code_is_out_of_range_and_blocking(tiny_raw):
+    edit(tiny_raw, "baseline.csv", "P2,55,M", "P2,999,M")
+    listing = findings(tiny_raw)
+    assert only(listing, "out_of_range") == [("baseline.csv", 3, "age", "999", "error")]
+    assert "outside its plausible range 18 to 100" in listing["message"].iloc[0]
+
+
+def test_rls_duration_missing_code_is_out_of_range(tiny_raw):
+    edit(tiny_raw, "baseline.csv", "Latino,3,no", "Latino,999,no")
+    listing = findings(tiny_raw)
+    assert only(listing, "out_of_range") == [("baseline.csv", 3, "rls_years", "999", "error")]
+    assert "0 to 80" in listing["message"].iloc[0]
+
+
+def test_configured_range_overrides_the_contract(tiny_raw):
+    edit(tiny_raw, "baseline.csv", "P2,55,M", "P2,16,M")
+    config = tiny_config()
+    assert only(findings(tiny_raw, config), "out_of_range") == [
+        ("baseline.csv", 3, "age", "16", "error")
+    ]
+    config["ranges"] = {"baseline.age": {"min": 12, "severity": "warning"}}
+    assert findings(tiny_raw, config).empty
+    config["ranges"] = {"baseline.age": {"min": 17, "severity": "warning"}}
+    assert only(findings(tiny_raw, config), "out_of_range") == [
+        ("baseline.csv", 3, "age", "16", "warning")
+    ]
+
+
+def test_unknown_range_key_is_refused_with_the_closest_match(tiny_raw):
+    config = tiny_config()
+    config["ranges"] = {"baseline.ages": {"max": 90}}
+    with pytest.raises(ValueError, match="did you mean 'baseline.age'"):
+        findings(tiny_raw, config)
+
+
+# --- silent drops made visible -------------------------------------------------------
+
+
+def test_participant_without_baseline_questionnaire_is_a_warning(tiny_raw):
+    block = "".join(f"P2,WEEK0,2024-01-10,TOY,{item},2\n" for item in (1, 2, 3))
+    edit(tiny_raw, "questionnaires.csv", block, "")  # P2's baseline questionnaire removed
+    listing = findings(tiny_raw)
+    assert only(listing, "missing_baseline") == [
+        ("randomization.csv", 3, "participant_id", "P2", "warning")
+    ]
+    hit = listing[listing["rule"] == "missing_baseline"].iloc[0]
+    assert hit["visit"] == "WEEK0" and "no answered baseline TOY questionnaire" in hit["message"]
+    raise_for_blocking(listing, "queries.csv")  # a warning does not block
+
+
+def test_blank_baseline_questionnaire_is_a_warning(tiny_raw):
+    edit(
+        tiny_raw, "questionnaires.csv", "P2,WEEK0,2024-01-10,TOY,1,2", "P2,WEEK0,2024-01-10,TOY,1,"
+    )
+    edit(
+        tiny_raw, "questionnaires.csv", "P2,WEEK0,2024-01-10,TOY,2,2", "P2,WEEK0,2024-01-10,TOY,2,"
+    )
+    edit(
+        tiny_raw, "questionnaires.csv", "P2,WEEK0,2024-01-10,TOY,3,2", "P2,WEEK0,2024-01-10,TOY,3,"
+    )
+    listing = findings(tiny_raw)
+    assert only(listing, "missing_baseline") == [
+        ("randomization.csv", 3, "participant_id", "P2", "warning")
+    ]
+    assert "every item is blank" in listing["message"].iloc[0]
+
+
+def test_post_baseline_visit_before_randomization_is_blocking(tiny_raw):
+    # randomized 2024-01-10; week 4 dated five days earlier
+    edit(tiny_raw, "questionnaires.csv", "P1,WEEK4,2024-02-07", "P1,WEEK4,2024-01-05", count=3)
+    listing = findings(tiny_raw)
+    assert only(listing, "before_randomization") == [
+        ("questionnaires.csv", 5, "assessment_date", "2024-01-05", "error")
+    ]
+    hit = listing[listing["rule"] == "before_randomization"].iloc[0]
+    assert "study day -5" in hit["message"]
+    assert only(listing, "visit_window") == []  # the cause is listed once
+
+
+# --- structural problems first -------------------------------------------------------
+
+
+def test_semicolon_randomization_names_the_delimiter(park_raw_copy, park_config):
+    path = park_raw_copy / "randomization.csv"
+    path.write_text(path.read_text(encoding="utf-8").replace(",", ";"), encoding="utf-8")
+    listing = findings(park_raw_copy, park_config)
+    assert only(listing, "delimiter") == [("randomization.csv", 1, None, ";", "error")]
+    assert "separated by semicolons" in listing["message"].iloc[0]
+    assert len(listing) == 1  # read with ';', so no consequential not_randomized errors
+
+
+def test_header_cell_with_stray_space(tiny_raw):
+    edit(tiny_raw, "randomization.csv", ",arm\n", ",arm \n")
+    listing = findings(tiny_raw)
+    assert only(listing, "header_space") == [("randomization.csv", 1, "arm", "arm ", "error")]
+    assert len(listing) == 1  # the column is still found and checked
+
+
+def test_header_only_randomization_is_the_root_cause(park_raw_copy, park_config):
+    header_only(park_raw_copy, "randomization.csv")
+    listing = findings(park_raw_copy, park_config)
+    assert listing["rule"].tolist() == ["no_records", "consequential"]
+    assert only(listing, "consequential") == [
+        ("randomization.csv", 1, "participant_id", "3116 records", "error")
+    ]
+    assert "adherence.csv 784" in listing["message"].iloc[1]
+    with pytest.raises(ValidationError) as error:
+        raise_for_blocking(listing, "queries.csv")
+    first = str(error.value).splitlines()[1]
+    assert first.startswith("  randomization.csv row 1") and "[no_records]" in first
+
+
+def test_identifier_with_trailing_space_is_the_root_cause(tiny_raw):
+    edit(tiny_raw, "randomization.csv", "P1,S01", "P1 ,S01")
+    listing = findings(tiny_raw)
+    assert listing["rule"].tolist() == ["whitespace", "consequential"]
+    assert only(listing, "whitespace") == [
+        ("randomization.csv", 2, "participant_id", "P1 ", "error")
+    ]
+    assert listing["message"].iloc[1].startswith("12 records of other files")
+
+
+def test_utf16_file_is_named_and_still_read(tiny_raw):
+    path = tiny_raw / "baseline.csv"
+    path.write_bytes(path.read_text(encoding="utf-8").encode("utf-16"))
+    listing = findings(tiny_raw)
+    assert only(listing, "utf16") == [("baseline.csv", 1, None, "FF FE", "error")]
+    assert "UTF-16 (little-endian)" in listing["message"].iloc[0]
+    assert len(listing) == 1
+
+
+def test_nul_bytes_never_reach_the_listing(tiny_raw, tmp_path):
+    path = tiny_raw / "adverse_events.csv"
+    path.write_bytes(path.read_bytes().replace(b"P1,2024-01-20", b"P1\x00,2024-01-20"))
+    listing = findings(tiny_raw)
+    assert only(listing, "nul_byte") == [("adverse_events.csv", 2, None, "00", "error")]
+    listing.to_csv(tmp_path / "queries.csv", index=False)
+    assert b"\x00" not in (tmp_path / "queries.csv").read_bytes()

@@ -185,22 +185,44 @@ def plot_interaction(results: pd.DataFrame, arms: list, visit: str, title: str) 
 
 
 def consort_counts(
-    ledger: pd.DataFrame, adsl: pd.DataFrame, analysed: pd.DataFrame, arms: list[str]
+    ledger: pd.DataFrame,
+    adsl: pd.DataFrame,
+    analysed: pd.DataFrame,
+    arms: list[str],
+    reasons: dict[str, dict[str, str]] | None = None,
 ) -> pd.DataFrame:
     """Counts for the CONSORT flow diagram, from the row ledger and analysis datasets.
+
+    ``reasons`` codes the free-text reasons before they are published: ``screening``
+    maps each reason a screened person was not randomized to a category, and
+    ``discontinuation`` each DCSREAS; a text not listed counts as "Other", so that no
+    verbatim text (often a category of one) reaches a table or figure. Without
+    ``reasons`` the texts are shown as they are.
 
     Returns
     -------
     DataFrame
         box, arm (empty for the enrolment boxes), n, detail (reasons, one per line).
+
+    Examples
+    --------
+    >>> ledger = pd.DataFrame({"file": "screening.csv", "dataset": ["adsl", "excluded",
+    ...     "excluded"], "reason": ["", "screened, not randomized: moved to Ohio",
+    ...     "screened, not randomized: age outside 18-75"]})
+    >>> adsl = pd.DataFrame({"TRT01P": ["a"], "EOSSTT": "COMPLETED", "DCSREAS": None,
+    ...     "SAFFL": "Y"})
+    >>> coding = {"screening": {"age outside 18-75": "Not meeting inclusion criteria"}}
+    >>> counts = consort_counts(ledger, adsl, adsl.iloc[:0], ["a"], coding)
+    >>> print(counts.loc[counts["box"] == "excluded", "detail"].item())
+    Not meeting inclusion criteria: 1
+    Other: 1
     """
+    reasons = reasons or {}
     screening = ledger[ledger["file"] == "screening.csv"]
     excluded = screening[screening["dataset"] == "excluded"]
-    reasons = (
-        excluded["reason"]
-        .str.replace("screened, not randomized: ", "", regex=False)
-        .value_counts()
-        .sort_index()
+    reasons_excluded = _coded(
+        excluded["reason"].str.replace("screened, not randomized: ", "", regex=False),
+        reasons.get("screening"),
     )
     rows = [
         {"box": "assessed", "arm": "", "n": len(screening), "detail": ""},
@@ -208,13 +230,16 @@ def consort_counts(
             "box": "excluded",
             "arm": "",
             "n": len(excluded),
-            "detail": "\n".join(f"{reason}: {n}" for reason, n in reasons.items()),
+            "detail": "\n".join(f"{reason}: {n}" for reason, n in reasons_excluded.items()),
         },
         {"box": "randomized", "arm": "", "n": len(adsl), "detail": ""},
     ]
     for arm in arms:
         members = adsl[adsl["TRT01P"] == arm]
-        stopped = members[members["EOSSTT"] != "COMPLETED"]["DCSREAS"].value_counts().sort_index()
+        stopped = _coded(
+            members.loc[members["EOSSTT"] != "COMPLETED", "DCSREAS"],
+            reasons.get("discontinuation"),
+        )
         rows += [
             {
                 "box": "allocated",
@@ -236,6 +261,16 @@ def consort_counts(
             },
         ]
     return pd.DataFrame(rows)
+
+
+def _coded(texts: pd.Series, mapping: dict[str, str] | None) -> pd.Series:
+    """Counts of the texts' categories ("Other" for a text not mapped), sorted, with
+    "Other" last; the texts themselves without a mapping."""
+    if mapping is not None:
+        texts = texts.map(lambda text: mapping.get(text, "Other"))
+    counts = texts.value_counts()
+    order = sorted(set(counts.index) - {"Other"}) + (["Other"] if "Other" in counts else [])
+    return counts.loc[order]
 
 
 def _wrap(text: str, width: int) -> str:

@@ -19,6 +19,7 @@ import pandas as pd
 from rlstrial.rawdata import RAW_FILES
 
 BOM = b"\xef\xbb\xbf"
+NUL = "\x00"
 ROW = "_row"
 
 
@@ -48,13 +49,27 @@ def finding(
         "rule": rule,
         "file": file,
         "row": row,
-        "participant": participant,
-        "visit": visit,
-        "field": field,
-        "value": None if value is None else str(value),
-        "message": message,
+        "participant": _printable(participant),
+        "visit": _printable(visit),
+        "field": _printable(field),
+        "value": None if value is None else _printable(str(value)),
+        "message": _printable(message),
         "severity": severity,
     }
+
+
+def _printable(text: str | None) -> str | None:
+    """``text`` with NUL characters shown as ``\\x00`` (they must never reach the
+    query listing, which is plain text).
+
+    Examples
+    --------
+    >>> _printable("P\\x001")
+    'P\\\\x001'
+    """
+    if not isinstance(text, str):
+        return text
+    return text.replace(NUL, "\\x00")
 
 
 def sha256_manifest(folder: str | Path) -> pd.DataFrame:
@@ -94,22 +109,86 @@ def compare_manifests(before: pd.DataFrame, after: pd.DataFrame) -> list[str]:
     return changes
 
 
-def read_raw_file(path: str | Path) -> RawTable:
-    """Read one raw CSV file as text, reporting encoding and layout problems.
+UTF16_BOMS = {b"\xff\xfe": ("utf-16", "little-endian"), b"\xfe\xff": ("utf-16", "big-endian")}
+DELIMITERS = {";": "semicolons", "\t": "tabs", "|": "vertical bars"}
 
-    A byte-order mark or bytes that are not UTF-8 are findings (the text is still
-    read, with undecodable bytes replaced, so that every other problem in the file is
-    reported too). A record with more or fewer fields than the header is a finding.
 
-    Returns
-    -------
-    RawTable
-        ``data`` holds one column per header field, all strings, plus ``_row``
-        (the line number of the record; the header is line 1).
+def _utf16(content: bytes) -> tuple[str, str, str] | None:
+    """(codec, byte order, evidence) when ``content`` looks like UTF-16, else None.
+
+    A UTF-16 byte-order mark decides; without one, text that is mostly ASCII has a NUL
+    byte in every other position (even positions for big-endian, odd for little-endian).
+
+    Examples
+    --------
+    >>> _utf16("id,age\\n".encode("utf-16-le"))
+    ('utf-16-le', 'little-endian', 'NUL bytes')
+    >>> _utf16(b"id,age\\n") is None
+    True
     """
-    path = Path(path)
-    name = path.name
-    content = path.read_bytes()
+    for bom, (codec, order) in UTF16_BOMS.items():
+        if content.startswith(bom):
+            return codec, order, bom.hex(" ").upper()
+    sample = content[:400]
+    even, odd = sample[0::2].count(0), sample[1::2].count(0)
+    if sample and max(even, odd) >= len(sample) // 4:
+        if even > odd:
+            return "utf-16-be", "big-endian", "NUL bytes"
+        return "utf-16-le", "little-endian", "NUL bytes"
+    return None
+
+
+def _decode_utf16(content: bytes, name: str) -> tuple[str | None, list[dict]]:
+    """Text of a UTF-16 file (None when it is not one) and the finding naming it."""
+    found = _utf16(content)
+    if found is None:
+        return None, []
+    codec, order, evidence = found
+    issue = finding(
+        "utf16",
+        name,
+        f"file is UTF-16 ({order}) encoded, not UTF-8; re-save it as UTF-8"
+        " (in Excel: 'CSV UTF-8'); it was read as UTF-16 here so that its other"
+        " problems are listed too",
+        row=1,
+        value=evidence,
+    )
+    try:
+        return content.decode(codec), [issue]
+    except UnicodeDecodeError:
+        return None, [issue]
+
+
+def _decode_utf8(content: bytes, name: str) -> tuple[str, list[dict]]:
+    """Text of a UTF-8 file, with a finding for bytes that are not UTF-8."""
+    try:
+        return content.decode("utf-8"), []
+    except UnicodeDecodeError as error:
+        line = content[: error.start].count(b"\n") + 1
+        start_of_line = content.rfind(b"\n", 0, error.start) + 1
+        column_index = content[start_of_line : error.start].count(b",")
+        header = content.split(b"\n", 1)[0].decode("utf-8", "replace").strip().split(",")
+        column = header[column_index] if column_index < len(header) else None
+        bad = content[error.start : error.end].hex(" ").upper()
+        issue = finding(
+            "not_utf8",
+            name,
+            f"bytes {bad} are not UTF-8 (was the file saved as Latin-1 or Windows-1252?);"
+            " re-save it as UTF-8",
+            row=line,
+            field=column,
+            value=bad,
+        )
+        return content.decode("utf-8", errors="replace"), [issue]
+
+
+def _decode(content: bytes, name: str) -> tuple[str, list[dict]]:
+    """The text of a raw file and the findings about its encoding.
+
+    A UTF-8 byte-order mark, UTF-16 and bytes that are not UTF-8 are findings; the text
+    is still returned (UTF-16 decoded as such, undecodable bytes replaced, NUL bytes
+    removed) so that every other problem in the file is reported too.
+    """
     findings = []
     if content.startswith(BOM):
         findings.append(
@@ -122,30 +201,84 @@ def read_raw_file(path: str | Path) -> RawTable:
             )
         )
         content = content[len(BOM) :]
-    try:
-        text = content.decode("utf-8")
-    except UnicodeDecodeError as error:
-        line = content[: error.start].count(b"\n") + 1
-        start_of_line = content.rfind(b"\n", 0, error.start) + 1
-        column_index = content[start_of_line : error.start].count(b",")
-        header = content.split(b"\n", 1)[0].decode("utf-8", "replace").strip().split(",")
-        column = header[column_index] if column_index < len(header) else None
-        bad = content[error.start : error.end].hex(" ").upper()
+    text, found = _decode_utf16(content, name)
+    findings += found
+    if text is None:
+        text, found = _decode_utf8(content, name)
+        findings += found
+    if NUL in text:
         findings.append(
             finding(
-                "not_utf8",
+                "nul_byte",
                 name,
-                f"bytes {bad} are not UTF-8 (was the file saved as Latin-1 or Windows-1252?);"
-                " re-save it as UTF-8",
-                row=line,
-                field=column,
-                value=bad,
+                f"file holds {text.count(NUL)} NUL byte(s) (a binary or damaged file?);"
+                " they were ignored here",
+                row=text[: text.index(NUL)].count("\n") + 1,
+                value="00",
             )
         )
-        text = content.decode("utf-8", errors="replace")
-    reader = csv.reader(io.StringIO(text, newline=""))
+        text = text.replace(NUL, "")
+    return text, findings
+
+
+def _delimiter(text: str, name: str) -> tuple[str, list[dict]]:
+    """The field separator of a file, judged from its header line, and a finding when
+    it is not a comma.
+
+    Column names hold no commas, so a header line without one but with semicolons,
+    tabs or vertical bars was written with that separator (as spreadsheet programs do
+    in locales with decimal commas).
+
+    Examples
+    --------
+    >>> _delimiter("participant_id;site;arm\\n", "randomization.csv")[0]
+    ';'
+    >>> _delimiter("participant_id,site,arm\\n", "randomization.csv")
+    (',', [])
+    """
+    header = text.split("\n", 1)[0]
+    counts = {delimiter: header.count(delimiter) for delimiter in DELIMITERS}
+    likely = max(counts, key=counts.get)
+    if "," in header or counts[likely] == 0:
+        return ",", []
+    shown = "TAB" if likely == "\t" else likely
+    issue = finding(
+        "delimiter",
+        name,
+        f"fields are separated by {DELIMITERS[likely]} ({shown}), not commas; save the file"
+        f" as comma-separated CSV (it was read with {shown} here so that its other problems"
+        " are listed too)",
+        row=1,
+        value=shown,
+    )
+    return likely, [issue]
+
+
+def _header_spaces(header: list[str], name: str) -> tuple[list[str], list[dict]]:
+    """Header cells without leading or trailing spaces, and a finding per cell that had
+    them (the column is read under its trimmed name so that its values are checked)."""
+    findings = [
+        finding(
+            "header_space",
+            name,
+            f"column name {cell!r} has leading or trailing spaces; write it as"
+            f" {cell.strip()!r} (it was read as {cell.strip()!r} here)",
+            row=1,
+            field=cell.strip(),
+            value=cell,
+        )
+        for cell in header
+        if cell != cell.strip()
+    ]
+    return [cell.strip() for cell in header], findings
+
+
+def _records(text: str, name: str, delimiter: str) -> tuple[list[str], list, list, list]:
+    """Header, records padded or cut to the header's length, their line numbers, and
+    the findings about blank lines and field counts."""
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     header = next(reader, [])
-    records, rows = [], []
+    records, rows, findings = [], [], []
     for record in reader:
         if not record:
             findings.append(
@@ -159,18 +292,59 @@ def read_raw_file(path: str | Path) -> RawTable:
             )
             continue
         if len(record) != len(header):
+            # the count only: the record itself may hold columns outside the contract
             findings.append(
                 finding(
                     "field_count",
                     name,
-                    f"record has {len(record)} fields, the header has {len(header)}",
+                    f"record has {len(record)} fields, the header has {len(header)}"
+                    " (a value holding the separator must be quoted); its values are not"
+                    " checked further, as they cannot be told apart",
                     row=reader.line_num,
-                    value=",".join(record),
+                    value=f"{len(record)} fields, {len(header)} expected",
                 )
             )
             record = (record + [""] * len(header))[: len(header)]
         records.append(record)
         rows.append(reader.line_num)
+    return header, records, rows, findings
+
+
+def read_raw_file(path: str | Path) -> RawTable:
+    """Read one raw CSV file as text, reporting encoding and layout problems.
+
+    A byte-order mark, UTF-16, bytes that are not UTF-8, NUL bytes, a separator other
+    than the comma and header cells with stray spaces are findings; the file is still
+    read as well as it can be (UTF-16 as such, with the separator it uses, under the
+    trimmed column names) so that every other problem in the file is reported too. A
+    record with more or fewer fields than the header is a finding, and an empty file
+    (not even a header) is one finding.
+
+    Returns
+    -------
+    RawTable
+        ``data`` holds one column per header field, all strings, plus ``_row``
+        (the line number of the record; the header is line 1).
+    """
+    path = Path(path)
+    name = path.name
+    text, findings = _decode(path.read_bytes(), name)
+    if not text.strip():
+        findings.append(
+            finding(
+                "empty_file",
+                name,
+                "file is empty (not even a header row); every raw file needs at least its header",
+                row=1,
+                value="0 bytes" if not text else "blank",
+            )
+        )
+        return RawTable(name, pd.DataFrame({ROW: pd.array([], dtype="int64")}), findings)
+    delimiter, found = _delimiter(text, name)
+    findings += found
+    header, records, rows, found = _records(text, name, delimiter)
+    header, spaces = _header_spaces(header, name)
+    findings += spaces + found
     data = pd.DataFrame(records, columns=header, dtype=str)
     data[ROW] = pd.array(rows, dtype="int64")
     return RawTable(name, data, findings)

@@ -247,16 +247,18 @@ def consort_counts(
     adsl_path: str | Path,
     adqs_path: str | Path,
     plan: Plan,
+    reasons: dict,
     counts_path: str | Path,
 ) -> pd.DataFrame:
-    """The counts of the CONSORT flow diagram (CSV), from the row ledger and datasets."""
+    """The counts of the CONSORT flow diagram (CSV), from the row ledger and datasets,
+    with the free-text reasons coded by ``reasons`` (config ``reasons``)."""
     from rlstrial.effects import primary_visit_changes
     from rlstrial.figures import consort_counts as count
 
     ledger = pd.read_csv(ledger_path)
     adsl, adqs = pd.read_parquet(adsl_path), pd.read_parquet(adqs_path)
     analysed = primary_visit_changes(adqs, adsl, plan)
-    counts = count(ledger, adsl, analysed, plan.design.arm_codes)
+    counts = count(ledger, adsl, analysed, plan.design.arm_codes, reasons)
     write_table(counts, counts_path)
     return counts
 

@@ -12,13 +12,44 @@ from dataclasses import dataclass, field
 
 @dataclass(frozen=True)
 class Column:
-    """One column of a raw file."""
+    """One column of a raw file.
+
+    ``plausible`` is the range (min, max; None for no bound) a numeric value must fall
+    in, and ``plausible_severity`` what a value outside it is (``error`` blocks the
+    analysis, ``warning`` is listed); config ``ranges`` overrides both per column.
+    ``range_note`` says where the range comes from when it is not in the contract.
+    """
 
     name: str
     type: str  # "string", "integer", "number", "date", "yes/no"
     meaning: str
     required: bool = True
     allowed: tuple[str, ...] = ()
+    plausible: tuple[float | None, float | None] | None = None
+    plausible_severity: str = "error"
+    range_note: str = ""
+
+    @property
+    def plausible_text(self) -> str:
+        """The plausible range as the data dictionary shows it.
+
+        Examples
+        --------
+        >>> Column("age", "integer", "age", plausible=(18, 100)).plausible_text
+        '18 to 100 (error)'
+        >>> Column("n", "number", "count", plausible=(0, None)).plausible_text
+        'at least 0 (error)'
+        """
+        if self.plausible is None:
+            return self.range_note
+        low, high = self.plausible
+        if low is None:
+            text = f"at most {high:g}"
+        elif high is None:
+            text = f"at least {low:g}"
+        else:
+            text = f"{low:g} to {high:g}"
+        return f"{text} ({self.plausible_severity})"
 
 
 @dataclass(frozen=True)
@@ -29,10 +60,16 @@ class RawFile:
     description: str
     columns: tuple[Column, ...]
     key: tuple[str, ...] = field(default=())
+    empty_allowed: str = ""  # why the file may hold no records; "" = records required
 
     @property
     def column_names(self) -> list[str]:
         return [column.name for column in self.columns]
+
+    @property
+    def stem(self) -> str:
+        """The file name without ``.csv``, as config ``ranges`` keys name it."""
+        return self.name.removesuffix(".csv")
 
 
 YES_NO = ("yes", "no")
@@ -87,11 +124,11 @@ RAW_FILES: dict[str, RawFile] = {
             "baseline characteristics, one row per randomized participant",
             (
                 PID,
-                Column("age", "integer", "age in years at randomization"),
+                Column("age", "integer", "age in years at randomization", plausible=(18, 100)),
                 Column("sex", "string", "sex", allowed=("F", "M")),
                 Column("race", "string", "race as reported"),
                 Column("ethnicity", "string", "ethnicity as reported"),
-                Column("rls_years", "number", "years since RLS symptoms began"),
+                Column("rls_years", "number", "years since RLS symptoms began", plausible=(0, 80)),
                 Column("rls_medication", "yes/no", "on oral RLS medication", allowed=YES_NO),
                 Column(
                     "rls_medication_class",
@@ -110,12 +147,18 @@ RAW_FILES: dict[str, RawFile] = {
                 Column("visit", "string", "nominal visit code from config"),
                 Column("assessment_date", "date", "date the questionnaire was completed"),
                 Column("instrument", "string", "instrument code from config (IRLS, MOS, RLSQOL)"),
-                Column("item", "integer", "item number on the form"),
+                Column(
+                    "item",
+                    "integer",
+                    "item number on the form",
+                    range_note="the instrument's items in config",
+                ),
                 Column(
                     "response",
                     "number",
                     "raw response code as on the form; empty when the item was left blank",
                     required=False,
+                    range_note="per item, from config instruments (error)",
                 ),
             ),
             key=("participant_id", "visit", "instrument", "item"),
@@ -126,8 +169,13 @@ RAW_FILES: dict[str, RawFile] = {
             (
                 PID,
                 Column("diary_date", "date", "diary day"),
-                Column("massager_minutes", "number", "minutes of foot-massager use"),
-                Column("heat_minutes", "number", "minutes of heat therapy"),
+                Column(
+                    "massager_minutes",
+                    "number",
+                    "minutes of foot-massager use",
+                    plausible=(0, 1440),
+                ),
+                Column("heat_minutes", "number", "minutes of heat therapy", plausible=(0, 1440)),
             ),
             key=("participant_id", "diary_date"),
         ),
@@ -142,6 +190,7 @@ RAW_FILES: dict[str, RawFile] = {
                 Column("serious", "yes/no", "serious adverse event", allowed=YES_NO),
                 Column("device_related", "yes/no", "related to the device", allowed=YES_NO),
             ),
+            empty_allowed="a trial may have no adverse events",
         ),
         RawFile(
             "disposition.csv",
@@ -160,6 +209,10 @@ RAW_FILES: dict[str, RawFile] = {
                 ),
             ),
             key=("participant_id",),
+            empty_allowed=(
+                "no participant may have finished yet; each randomized participant without"
+                " a record is listed (missing_record, warning)"
+            ),
         ),
     ]
 }
@@ -179,6 +232,11 @@ def data_dictionary_markdown() -> str:
         "A trial arrives as a folder of UTF-8 CSV files (no byte-order mark), with a header",
         "row, comma-separated, dates as ISO 8601 `YYYY-MM-DD`, and empty fields for missing",
         "values. Row numbers in findings are line numbers in the file (the header is line 1).",
+        "A file with a header but no records is a blocking finding unless its section says",
+        "it may be empty. A numeric value outside its plausible range is a finding of the",
+        "severity shown (`error` blocks the analysis, `warning` is listed); config `ranges`",
+        "overrides a range per column, e.g. `ranges: {baseline.age: {min: 16, max: 100,",
+        "severity: error}}` (keys `<file without .csv>.<column>`).",
         "Generated from `src/rlstrial/rawdata.py` by `rlstrial data-dictionary`; do not edit.",
         "",
     ]
@@ -186,15 +244,20 @@ def data_dictionary_markdown() -> str:
         lines += [f"## {spec.name}", "", spec.description + ".", ""]
         if spec.key:
             lines += [f"Unique key: {', '.join(spec.key)}.", ""]
+        if spec.empty_allowed:
+            lines += [f"Records: may be empty (header only): {spec.empty_allowed}.", ""]
+        else:
+            lines += ["Records: at least one is required.", ""]
         lines += [
-            "| column | type | required | allowed values | meaning |",
-            "|---|---|---|---|---|",
+            "| column | type | required | allowed values | plausible range | meaning |",
+            "|---|---|---|---|---|---|",
         ]
         for column in spec.columns:
             allowed = ", ".join(column.allowed) if column.allowed else ""
             required = "yes" if column.required else "no"
             lines.append(
-                f"| {column.name} | {column.type} | {required} | {allowed} | {column.meaning} |"
+                f"| {column.name} | {column.type} | {required} | {allowed}"
+                f" | {column.plausible_text} | {column.meaning} |"
             )
         lines.append("")
     return "\n".join(lines)

@@ -80,6 +80,24 @@ def _figure(path: Path, caption: str) -> str:
     )
 
 
+def _without_free_text(config: dict) -> dict:
+    """The configuration as the report prints it: the texts of the ``reasons`` mappings
+    (free-text reasons from the raw data) left out, only their categories shown.
+
+    Examples
+    --------
+    >>> _without_free_text({"reasons": {"screening": {"moved away": "Other reasons"}}})
+    {'reasons': {'screening': 'texts mapped to: Other reasons'}}
+    """
+    if not config.get("reasons"):
+        return config
+    coded = {
+        kind: "texts mapped to: " + ", ".join(sorted(set(mapping.values())))
+        for kind, mapping in config["reasons"].items()
+    }
+    return {**config, "reasons": coded}
+
+
 def build_report(
     config: dict,
     estimand_path: str | Path,
@@ -141,7 +159,12 @@ def build_report(
     if seed is not None:
         parts.append(f"<p>Simulator seed: {seed}.</p>")
     digest = hashlib.sha256(config_text.encode("utf-8")).hexdigest()
-    parts.append(f"<p>Configuration (SHA-256 <code>{digest}</code>):</p>")
+    config_text = yaml.safe_dump(_without_free_text(config), sort_keys=True)
+    parts.append(
+        f"<p>Configuration (SHA-256 <code>{digest}</code> of the whole of it; the texts"
+        " of the <code>reasons</code> mappings, which come from the raw data, are not"
+        " shown):</p>"
+    )
     parts.append(f"<pre>{html.escape(config_text)}</pre>")
     parts.append("</body></html>")
     return "\n".join(parts) + "\n"

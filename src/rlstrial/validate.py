@@ -4,12 +4,32 @@ The result is one query listing (:data:`FINDING_COLUMNS`). Findings of severity
 ``error`` block the analysis; ``warning`` findings are listed and handled as the
 configuration says (for example ``out_of_window``).
 
+Structural findings (a file's encoding and layout) come first in the listing, so that
+the first lines a person reads name the cause; findings that would only repeat a
+structural problem of randomization.csv in other files are counted in one
+``consequential`` finding under it rather than listed one by one.
+
 Rules
 -----
-byte_order_mark, not_utf8, field_count, missing_file, missing_column, blank_line
-    The file's encoding and layout (a blank line is a warning: it holds no record).
+missing_file, empty_file, no_records
+    A file of the contract that is absent, empty (not even a header), or that has a
+    header but no records where the contract requires records (see
+    :attr:`rlstrial.rawdata.RawFile.empty_allowed`).
+byte_order_mark, utf16, not_utf8, nul_byte, delimiter, header_space, missing_column
+    The file's encoding and header: a UTF-8 byte-order mark, UTF-16, bytes that are
+    not UTF-8, NUL bytes, a separator other than the comma (named), column names with
+    leading or trailing spaces, a column of the contract that is absent.
+field_count, blank_line
+    A record with more or fewer fields than the header (the counts are shown, never
+    the record), a blank line (a warning: it holds no record).
 required, integer, number, date_format, excel_serial_date, impossible_date, allowed_values
     One field's value (per-column checks, run with pandera).
+whitespace
+    An identifier with leading or trailing spaces (records are matched on exact text).
+consequential
+    A count of the findings a structural problem of randomization.csv (missing, empty,
+    no participant_id column, an identifier with stray spaces) would cause in other
+    files; they are not listed one by one.
 duplicate_key
     Two records with the same key (a participant twice in randomization, two
     responses to one item at one visit, ...).
@@ -18,7 +38,9 @@ not_randomized
 unknown_arm, unknown_visit, unknown_instrument, unknown_item
     Codes not declared in the configuration (aliases only through ``arm_aliases``).
 out_of_range
-    A response outside the item's declared range, or not whole where it must be.
+    A response outside the item's declared range, or not whole where it must be; or a
+    numeric field outside its plausible range (the contract's, or config ``ranges``),
+    with the severity the contract or config gives that field.
 date_order
     Dates in an impossible order (randomized before screened, visits out of order,
     events before randomization, data after the end of study).
@@ -26,6 +48,12 @@ inconsistent_date
     The items of one questionnaire carry different assessment dates.
 visit_window
     An assessment dated outside its visit's window (warning).
+before_randomization
+    A post-baseline assessment dated before randomization (a negative study day).
+missing_baseline
+    A randomized participant without an answered baseline questionnaire of an
+    instrument scheduled at baseline (warning: analyses that use the baseline value
+    leave them out).
 unscheduled
     An instrument at a visit where the configuration does not schedule it (warning).
 missing_record
@@ -34,6 +62,7 @@ missing_record
 
 from __future__ import annotations
 
+import difflib
 import re
 from pathlib import Path
 
@@ -60,6 +89,24 @@ INTEGER = re.compile(r"-?\d+")
 NUMBER = re.compile(r"-?(\d+(\.\d*)?|\.\d+)")
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 EXCEL_SERIAL = re.compile(r"\d{5}(\.\d+)?")
+IDENTIFIERS = {"participant_id", "screening_id"}
+
+# Structural rules, in the order a listing shows them (before every other finding).
+STRUCTURAL = [
+    "missing_file",
+    "empty_file",
+    "utf16",
+    "byte_order_mark",
+    "not_utf8",
+    "nul_byte",
+    "delimiter",
+    "header_space",
+    "missing_column",
+    "no_records",
+    "whitespace",
+    "consequential",
+]
+SEVERITIES = ("error", "warning")
 
 
 class ValidationError(RuntimeError):
@@ -106,6 +153,15 @@ def _column_checks(column) -> list[tuple[str, str, object]]:
     checks = []
     if column.required:
         checks.append(("required", "a value is required", lambda s: s.ne("")))
+    if column.name in IDENTIFIERS:
+        checks.append(
+            (
+                "whitespace",
+                "identifier has leading or trailing spaces; records are matched on the exact"
+                " text, so remove them",
+                lambda series: series.eq(series.str.strip()),
+            )
+        )
     if column.type == "integer":
         checks.append(("integer", "not a whole number", _blank_or_matching(INTEGER)))
     elif column.type == "number":
@@ -231,6 +287,159 @@ def check_columns(table: RawTable) -> list[dict]:
     return findings
 
 
+def _has(table: RawTable, rule: str) -> bool:
+    return any(f["rule"] == rule for f in table.findings)
+
+
+def check_records(table: RawTable) -> list[dict]:
+    """A file with a header but no records, where the contract requires records.
+
+    Examples
+    --------
+    >>> data = pd.DataFrame({"participant_id": [], "_row": []})
+    >>> [(f["rule"], f["row"], f["value"]) for f in check_records(RawTable("baseline.csv", data))]
+    [('no_records', 1, '0 records')]
+    >>> check_records(RawTable("adverse_events.csv", data))
+    []
+    """
+    spec = RAW_FILES[table.name]
+    if not table.data.empty or spec.empty_allowed or _has(table, "empty_file"):
+        return []
+    return [
+        finding(
+            "no_records",
+            table.name,
+            f"file has a header but no records; {spec.description}, so at least one record"
+            " is required (was the export filtered or cut short?)",
+            row=1,
+            value="0 records",
+        )
+    ]
+
+
+def _range_keys() -> dict[str, tuple[str, str]]:
+    """Config ``ranges`` keys (``<file stem>.<column>``) of every numeric column whose
+    range the contract sets (not those taken from config instruments)."""
+    return {
+        f"{spec.stem}.{column.name}": (spec.name, column.name)
+        for spec in RAW_FILES.values()
+        for column in spec.columns
+        if column.type in ("integer", "number") and not column.range_note
+    }
+
+
+def plausible_ranges(config: dict) -> dict[tuple[str, str], dict]:
+    """The plausible range of each numeric field: the contract's, overridden by config.
+
+    Parameters
+    ----------
+    config
+        A configuration; its optional ``ranges`` maps ``"<file>.<column>"`` (file name
+        without ``.csv``) to ``{min, max, severity}``, each key optional (``min`` or
+        ``max`` null: no bound; omitted: the contract's).
+
+    Returns
+    -------
+    dict
+        ``(file, column)`` to ``{"min", "max", "severity"}``.
+
+    Raises
+    ------
+    ValueError
+        A key that is not a numeric field of the contract, or a severity other than
+        ``error`` or ``warning``.
+
+    Examples
+    --------
+    >>> ranges = plausible_ranges({"ranges": {"baseline.age": {"max": 110}}})
+    >>> ranges[("baseline.csv", "age")]
+    {'min': 18, 'max': 110, 'severity': 'error'}
+    >>> ranges[("baseline.csv", "rls_years")]
+    {'min': 0, 'max': 80, 'severity': 'error'}
+    """
+    ranges = {
+        (spec.name, column.name): {
+            "min": column.plausible[0],
+            "max": column.plausible[1],
+            "severity": column.plausible_severity,
+        }
+        for spec in RAW_FILES.values()
+        for column in spec.columns
+        if column.plausible is not None
+    }
+    keys = _range_keys()
+    problems = []
+    for key, override in (config.get("ranges") or {}).items():
+        if key not in keys:
+            close = difflib.get_close_matches(key, keys, n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            problems.append(
+                f"ranges: {key!r} is not a numeric field of the raw contract"
+                f" (choices: {', '.join(sorted(keys))}){hint}"
+            )
+            continue
+        base = ranges.get(keys[key], {"min": None, "max": None, "severity": "error"})
+        ranges[keys[key]] = {**base, **override}
+        problems += _range_problems(key, override, ranges[keys[key]])
+    if problems:
+        raise ValueError("\n".join(problems))
+    return ranges
+
+
+def _range_problems(key: str, override: dict, merged: dict) -> list[str]:
+    """What is wrong with one entry of config ``ranges`` (empty when nothing)."""
+    problems = [
+        f"ranges: {key}.{name} is not a setting (choices: min, max, severity)"
+        for name in override
+        if name not in ("min", "max", "severity")
+    ]
+    if merged["severity"] not in SEVERITIES:
+        problems.append(f"ranges: {key}.severity must be one of {', '.join(SEVERITIES)}")
+    low, high = merged["min"], merged["max"]
+    if low is not None and high is not None and low > high:
+        problems.append(f"ranges: {key} has min {low} above max {high}")
+    return problems
+
+
+def _bounds_text(low, high) -> str:
+    if low is None:
+        return f"at most {high:g}"
+    if high is None:
+        return f"at least {low:g}"
+    return f"{low:g} to {high:g}"
+
+
+def check_ranges(tables: dict[str, RawTable], config: dict) -> list[dict]:
+    """Numeric fields outside their plausible range (:func:`plausible_ranges`).
+
+    Values that are not numbers are left to the ``integer`` and ``number`` checks.
+    """
+    findings = []
+    for (name, column), bounds in plausible_ranges(config).items():
+        table = tables.get(name)
+        if table is None or column not in table.data:
+            continue
+        data = table.data
+        text = data[column].where(_matches(data[column], NUMBER))
+        value = pd.to_numeric(text, errors="coerce")
+        low, high = bounds["min"], bounds["max"]
+        outside = pd.Series(False, index=data.index)
+        if low is not None:
+            outside |= value < low
+        if high is not None:
+            outside |= value > high
+        key = f"{RAW_FILES[name].stem}.{column}"
+        message = (
+            f"{column} is outside its plausible range {_bounds_text(low, high)}"
+            " (a missing-value code? leave missing values empty); the range is config"
+            f" ranges {key!r} or the raw contract's"
+        )
+        findings += _listing(
+            data[outside], name, "out_of_range", message, column, bounds["severity"]
+        )
+    return findings
+
+
 # --- cross-file checks ---------------------------------------------------------------
 
 
@@ -251,62 +460,199 @@ def _context(record, name: str, rule: str, message: str, field: str, value, seve
     )
 
 
-def check_participants(tables: dict[str, RawTable], config: dict) -> list[dict]:
-    """Participants without randomization; arms not declared; missing records."""
-    findings = []
-    if "randomization.csv" not in tables:
-        return findings
-    randomization = tables["randomization.csv"].data
-    randomized = set(randomization.get("participant_id", pd.Series(dtype=str)))
+RANDOMIZATION = "randomization.csv"
+
+
+def _counts_text(counts: dict[str, int]) -> str:
+    return ", ".join(f"{name} {n}" for name, n in sorted(counts.items()))
+
+
+def _records_with_participant(tables: dict[str, RawTable]) -> dict[str, pd.DataFrame]:
+    """The records naming a participant in each file other than randomization.csv."""
+    return {
+        name: table.data[table.data["participant_id"].ne("")]
+        for name, table in tables.items()
+        if name != RANDOMIZATION and "participant_id" in table.data
+    }
+
+
+def _randomization_cause(tables: dict[str, RawTable]) -> str | None:
+    """Why randomization.csv cannot say who was randomized (None when it can)."""
+    table = tables.get(RANDOMIZATION)
+    if table is None:
+        return "the file is missing"
+    if _has(table, "empty_file"):
+        return "the file is empty"
+    if "participant_id" not in table.data:
+        return "it has no participant_id column"
+    if table.data.empty:
+        return "it has no records"
+    return None
+
+
+def _unchecked(tables: dict[str, RawTable], cause: str) -> list[dict]:
+    """One finding counting the records that cannot be checked against randomization."""
+    counts = {
+        name: len(records)
+        for name, records in _records_with_participant(tables).items()
+        if len(records)
+    }
+    if not counts:
+        return []
+    total = sum(counts.values())
+    return [
+        finding(
+            "consequential",
+            RANDOMIZATION,
+            f"{total} records of other files ({_counts_text(counts)}) cannot be checked"
+            f" against randomization because {cause}; they are not listed one by one:"
+            " fix this file first",
+            row=None if RANDOMIZATION not in tables else 1,
+            field="participant_id",
+            value=f"{total} records",
+        )
+    ]
+
+
+def _check_arms(randomization: pd.DataFrame, config: dict) -> list[dict]:
+    if "arm" not in randomization:
+        return []
     arm_codes = {arm["code"] for arm in config["arms"]}
     aliases = config.get("arm_aliases", {})
-    if "arm" in randomization:
-        for _, record in randomization.iterrows():
-            arm = record["arm"]
-            if arm and arm not in arm_codes and arm not in aliases:
-                findings.append(
-                    _context(
-                        record,
-                        "randomization.csv",
-                        "unknown_arm",
-                        f"arm is not declared in config arms ({', '.join(sorted(arm_codes))})"
-                        " nor in arm_aliases",
-                        "arm",
-                        arm,
-                    )
-                )
-    for name, table in tables.items():
-        if name == "randomization.csv" or "participant_id" not in table.data:
-            continue
-        data = table.data
-        stray = data[data["participant_id"].ne("") & ~data["participant_id"].isin(randomized)]
-        for _, record in stray.iterrows():
+    unknown = randomization[
+        randomization["arm"].ne("")
+        & ~randomization["arm"].isin(arm_codes)
+        & ~randomization["arm"].isin(aliases)
+    ]
+    message = (
+        f"arm is not declared in config arms ({', '.join(sorted(arm_codes))}) nor in arm_aliases"
+    )
+    return _listing(unknown, RANDOMIZATION, "unknown_arm", message, "arm")
+
+
+def _check_not_randomized(tables: dict[str, RawTable]) -> list[dict]:
+    """Records of participants not in randomization.csv; those that differ from a
+    randomized identifier only by stray spaces are counted under that identifier."""
+    randomization = tables[RANDOMIZATION].data
+    randomized = set(randomization["participant_id"])
+    trimmed = {pid.strip() for pid in randomized}
+    findings, near = [], {}
+    for name, records in _records_with_participant(tables).items():
+        stray = records[~records["participant_id"].isin(randomized)]
+        is_near = stray["participant_id"].str.strip().isin(trimmed)
+        message = "participant has data but is not in randomization.csv"
+        findings += _listing(stray[~is_near], name, "not_randomized", message, "participant_id")
+        for pid in stray.loc[is_near, "participant_id"].str.strip():
+            near.setdefault(pid, {}).setdefault(name, 0)
+            near[pid][name] += 1
+    ids = randomization["participant_id"]
+    for _, record in randomization[ids.ne(ids.str.strip())].iterrows():
+        counts = near.get(record["participant_id"].strip())
+        if counts:
+            message = (
+                f"{sum(counts.values())} records of other files ({_counts_text(counts)}) name"
+                f" this participant {record['participant_id'].strip()!r}, without the spaces;"
+                " they are not listed as not_randomized: fix this identifier first"
+            )
             findings.append(
                 _context(
                     record,
-                    name,
-                    "not_randomized",
-                    "participant has data but is not in randomization.csv",
+                    RANDOMIZATION,
+                    "consequential",
+                    message,
                     "participant_id",
                     record["participant_id"],
                 )
             )
+    return findings
+
+
+def _check_missing_records(tables: dict[str, RawTable]) -> list[dict]:
+    """Randomized participants without a baseline or disposition record (identifiers
+    compared without stray spaces, which have their own finding)."""
+    randomization = tables[RANDOMIZATION].data
+    ids = randomization["participant_id"]
+    findings = []
     for name in ("baseline.csv", "disposition.csv"):
-        if name in tables and "participant_id" in tables[name].data:
-            present = set(tables[name].data["participant_id"])
-            for _, record in randomization.iterrows():
-                if record.get("participant_id") and record["participant_id"] not in present:
-                    findings.append(
-                        _context(
-                            record,
-                            "randomization.csv",
-                            "missing_record",
-                            f"randomized participant has no record in {name}",
-                            "participant_id",
-                            record["participant_id"],
-                            severity="warning",
-                        )
-                    )
+        table = tables.get(name)
+        if table is None or "participant_id" not in table.data:
+            continue
+        if table.data.empty and not RAW_FILES[name].empty_allowed:
+            continue  # the file's no_records finding says it
+        present = set(table.data["participant_id"].str.strip())
+        missing = randomization[ids.ne("") & ~ids.str.strip().isin(present)]
+        message = f"randomized participant has no record in {name}"
+        findings += _listing(
+            missing, RANDOMIZATION, "missing_record", message, "participant_id", "warning"
+        )
+    return findings
+
+
+def check_participants(tables: dict[str, RawTable], config: dict) -> list[dict]:
+    """Participants without randomization; arms not declared; missing records.
+
+    When randomization.csv cannot say who was randomized (missing, empty, no records,
+    no participant_id column), the records of other files are counted in one
+    ``consequential`` finding instead of one ``not_randomized`` finding each.
+    """
+    findings = []
+    if RANDOMIZATION in tables:
+        findings += _check_arms(tables[RANDOMIZATION].data, config)
+    cause = _randomization_cause(tables)
+    if cause is not None:
+        return findings + _unchecked(tables, cause)
+    return findings + _check_not_randomized(tables) + _check_missing_records(tables)
+
+
+def check_baseline_questionnaires(tables: dict[str, RawTable], config: dict) -> list[dict]:
+    """Randomized participants without an answered baseline questionnaire.
+
+    One warning per participant and instrument scheduled at a baseline visit when no
+    item of it has a response there: analyses that use the baseline value (as
+    covariate or in the change from baseline) leave the participant out, which must
+    not happen unseen. Nothing is reported when questionnaires.csv has no records (its
+    ``no_records`` finding says so).
+    """
+    questionnaires, randomization = tables.get("questionnaires.csv"), tables.get(RANDOMIZATION)
+    needed = {"participant_id", "visit", "instrument", "response"}
+    if (
+        questionnaires is None
+        or randomization is None
+        or questionnaires.data.empty
+        or not needed <= set(questionnaires.data)
+        or "participant_id" not in randomization.data
+    ):
+        return []
+    baseline = [visit["code"] for visit in config["visits"] if visit.get("baseline")]
+    data = questionnaires.data[questionnaires.data["visit"].isin(baseline)]
+    forms = set(zip(data["participant_id"].str.strip(), data["instrument"], strict=True))
+    answered = data[data["response"].ne("")]
+    answered = set(zip(answered["participant_id"].str.strip(), answered["instrument"], strict=True))
+    randomized = randomization.data[randomization.data["participant_id"].ne("")]
+    findings = []
+    for instrument in [
+        c for c, spec in config["instruments"].items() if set(spec["visits"]) & set(baseline)
+    ]:
+        for _, record in randomized.iterrows():
+            form = (record["participant_id"].strip(), instrument)
+            if form in answered:
+                continue
+            what = "every item is blank" if form in forms else "there is none"
+            findings.append(
+                finding(
+                    "missing_baseline",
+                    RANDOMIZATION,
+                    f"randomized participant has no answered baseline {instrument}"
+                    f" questionnaire in questionnaires.csv ({what}); analyses that use the"
+                    " baseline value leave them out",
+                    row=int(record[ROW]),
+                    participant=record["participant_id"],
+                    visit=", ".join(baseline),
+                    field="participant_id",
+                    value=record["participant_id"],
+                    severity="warning",
+                )
+            )
     return findings
 
 
@@ -423,6 +769,40 @@ def _randomization_dates(tables: dict[str, RawTable], participants: pd.Series) -
     return pd.Series(mapped, index=participants.index)
 
 
+def _check_study_days(first: pd.DataFrame, visits: dict, name: str) -> list[dict]:
+    """Post-baseline questionnaires dated before randomization (blocking: the record
+    would be analysed as an outcome with a negative study day) and questionnaires
+    outside their visit's window (a warning; not repeated for the former).
+
+    ``first`` holds the first record of each questionnaire, with ``_day`` the study day.
+    """
+    baseline = {code for code, visit in visits.items() if visit.get("baseline")}
+    early = first[~first["visit"].isin(baseline) & (first["_day"] < 0)]
+
+    def early_message(r):
+        return (
+            f"{r['visit']} is a post-baseline visit but is dated {-int(r['_day'])} day(s)"
+            f" before randomization (study day {int(r['_day'])}); check the date and the"
+            " visit code"
+        )
+
+    findings = _listing(early, name, "before_randomization", early_message, "assessment_date")
+    rest = first.drop(early.index)
+    low = rest["visit"].map({c: v["window"][0] for c, v in visits.items()}).astype(float)
+    high = rest["visit"].map({c: v["window"][1] for c, v in visits.items()}).astype(float)
+    outside = rest[(rest["_day"] < low) | (rest["_day"] > high)]
+
+    def message(r):
+        first_day, last_day = visits[r["visit"]]["window"]
+        return (
+            f"day {int(r['_day'])} since randomization is outside the {r['visit']}"
+            f" window ({first_day} to {last_day})"
+        )
+
+    findings += _listing(outside, name, "visit_window", message, "assessment_date", "warning")
+    return findings
+
+
 def _check_assessment_dates(tables: dict[str, RawTable], config: dict) -> list[dict]:
     name = "questionnaires.csv"
     data = tables[name].data.copy()
@@ -444,18 +824,7 @@ def _check_assessment_dates(tables: dict[str, RawTable], config: dict) -> list[d
     data["_day"] = (data["_date"] - _randomization_dates(tables, data["participant_id"])).dt.days
     known = data[data["visit"].isin(visits) & data["_day"].notna()]
     first = known.groupby(form, sort=False).head(1)  # one check per questionnaire
-    low = first["visit"].map({c: v["window"][0] for c, v in visits.items()}).astype(float)
-    high = first["visit"].map({c: v["window"][1] for c, v in visits.items()}).astype(float)
-    outside = first[(first["_day"] < low) | (first["_day"] > high)]
-
-    def message(r):
-        first_day, last_day = visits[r["visit"]]["window"]
-        return (
-            f"day {int(r['_day'])} since randomization is outside the {r['visit']}"
-            f" window ({first_day} to {last_day})"
-        )
-
-    findings += _listing(outside, name, "visit_window", message, "assessment_date", "warning")
+    findings += _check_study_days(first, visits, name)
     # visits must be dated in their scheduled order, per participant and instrument
     keys = ["participant_id", "instrument"]
     ordered = first.assign(_order=first["visit"].map(order)).sort_values([*keys, "_order"])
@@ -539,16 +908,58 @@ def validate_raw(folder: str | Path, config: dict) -> tuple[dict[str, RawTable],
     tables, findings = read_raw_folder(folder)
     for table in tables.values():
         findings += table.findings
-        findings += check_columns(table)
+        findings += check_records(table)
+        if not _has(table, "empty_file"):
+            findings += check_columns(table)
+    findings += check_ranges(tables, config)
     findings += check_participants(tables, config)
+    findings += check_baseline_questionnaires(tables, config)
     findings += check_questionnaires(tables, config)
     findings += check_dates(tables)
-    listing = pd.DataFrame(findings, columns=FINDING_COLUMNS)
+    listing = pd.DataFrame(_drop_misaligned(findings), columns=FINDING_COLUMNS)
+    return tables, sort_findings(listing)
+
+
+def _drop_misaligned(findings: list[dict]) -> list[dict]:
+    """Leave out the findings on the fields of records with the wrong number of fields.
+
+    Their values cannot be told apart (a field too many shifts every later one into
+    the wrong column, where it may be a value outside the contract, such as a date of
+    birth): the ``field_count`` finding of the record stands for them.
+    """
+    misaligned = {(f["file"], f["row"]) for f in findings if f["rule"] == "field_count"}
+    return [
+        f
+        for f in findings
+        if f["rule"] in STRUCTURAL
+        or f["rule"] == "field_count"
+        or (f["file"], f["row"]) not in misaligned
+    ]
+
+
+def sort_findings(listing: pd.DataFrame) -> pd.DataFrame:
+    """Structural findings first (in :data:`STRUCTURAL` order within a line), then the
+    rest, each by file, row, rule and field.
+
+    Examples
+    --------
+    >>> listing = pd.DataFrame({"rule": ["not_randomized", "consequential", "no_records"],
+    ...                         "file": ["adherence.csv", "randomization.csv"] + [
+    ...                                  "randomization.csv"],
+    ...                         "row": [2, 1, 1], "field": [None] * 3})
+    >>> sort_findings(listing)["rule"].tolist()
+    ['no_records', 'consequential', 'not_randomized']
+    """
+    listing = listing.copy()
     listing["row"] = listing["row"].astype("Int64")
-    listing = listing.sort_values(
-        ["file", "row", "rule", "field"], kind="stable", na_position="first"
+    rank = {rule: k for k, rule in enumerate(STRUCTURAL)}
+    order = listing.assign(
+        _later=~listing["rule"].isin(rank),
+        _rank=listing["rule"].map(rank).fillna(len(rank)),
+    ).sort_values(
+        ["_later", "file", "row", "_rank", "rule", "field"], kind="stable", na_position="first"
     )
-    return tables, listing.reset_index(drop=True)
+    return listing.loc[order.index].reset_index(drop=True)
 
 
 def summarize_findings(findings: pd.DataFrame) -> pd.DataFrame:

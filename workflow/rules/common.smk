@@ -5,13 +5,16 @@
 # editing the package reruns the jobs that run the edited code.
 
 from rlstrial import registry
-from rlstrial.config import validate_config
+from rlstrial.config import check_config_files, validate_config
 from rlstrial.io import lock_folders
 from rlstrial.plan import build_plan, ci_label
 from rlstrial.rawdata import RAW_FILES
 from rlstrial.sources import stage_digest
 
 
+# Config files with Snakemake's YAML templating are refused (by then Snakemake has
+# already evaluated them: `make run` checks the files before Snakemake reads them).
+check_config_files(*workflow.configfiles, rendered=True)
 # The schema fills defaults; the consistency and plan checks report every problem at once.
 validate_config(config)
 PLAN = build_plan(config)
@@ -74,9 +77,11 @@ def config_params(*keys):
 
 
 def validation_params():
-    """What the raw-data checks read: arms, aliases, visits, and of each instrument its
-    schedule and items (not its scales, so that a scoring change does not revalidate)."""
+    """What the raw-data checks read: arms, aliases, visits, the plausible ranges, and of
+    each instrument its schedule and items (not its scales, so that a scoring change
+    does not revalidate)."""
     params = config_params("arms", "arm_aliases", "visits")
+    params["ranges"] = config.get("ranges", {})
     params["instruments"] = {
         name: {"visits": spec["visits"], "items": spec["items"]}
         for name, spec in config["instruments"].items()

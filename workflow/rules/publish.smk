@@ -33,6 +33,7 @@ rule consort_counts:
     params:
         code=code_digest("consort_counts"),
         plan=PLAN.to_params("design", "primary", "population"),
+        reasons=config["reasons"],
     log:
         f"{LOGS}/consort_counts.log",
     benchmark:
