@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from conftest import tiny_config
+from conftest import ROOT, tiny_config
 
 from rlstrial.validate import (
     FINDING_COLUMNS,
@@ -387,7 +387,8 @@ def test_blank_baseline_questionnaire_is_a_warning(tiny_raw):
     assert only(listing, "missing_baseline") == [
         ("randomization.csv", 3, "participant_id", "P2", "warning")
     ]
-    assert "every item is blank" in listing["message"].iloc[0]
+    missing = listing[listing["rule"] == "missing_baseline"]
+    assert "every item is blank" in missing["message"].item()
 
 
 def test_post_baseline_visit_before_randomization_is_blocking(tiny_raw):
@@ -461,3 +462,33 @@ def test_nul_bytes_never_reach_the_listing(tiny_raw, tmp_path):
     assert only(listing, "nul_byte") == [("adverse_events.csv", 2, None, "00", "error")]
     listing.to_csv(tmp_path / "queries.csv", index=False)
     assert b"\x00" not in (tmp_path / "queries.csv").read_bytes()
+
+
+def test_an_arm_without_answers_at_a_visit_is_a_warning_naming_arm_and_visit(
+    park_raw_copy, park_config
+):
+    heat = [
+        line.split(",")[0]
+        for line in (park_raw_copy / "randomization.csv").read_text().splitlines()
+        if line.endswith(",heat")
+    ]
+    path = park_raw_copy / "questionnaires.csv"
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    path.write_text(
+        "".join(line for line in lines if line.split(",")[0] not in heat or ",WEEK0," in line),
+        encoding="utf-8",
+    )
+    listing = findings(park_raw_copy, park_config)
+    coverage = listing[listing["rule"] == "arm_without_visit"]
+    assert sorted(zip(coverage["visit"], coverage["value"], strict=True)) == [
+        ("WEEK4", "IRLS"),
+        ("WEEK4", "MOS"),
+        ("WEEK4", "RLSQOL"),
+    ]
+    assert (coverage["severity"] == "warning").all()
+    assert coverage["message"].iloc[0].startswith("no participant of arm heat has an answered")
+
+
+def test_the_bundled_trials_have_every_arm_at_every_visit(park_config):
+    listing = findings(ROOT / "data" / "park2020" / "raw", park_config)
+    assert "arm_without_visit" not in set(listing["rule"])

@@ -393,6 +393,13 @@ def test_an_arm_without_data_at_the_primary_visit_is_reported_not_estimable(heat
         "not estimable: no heat data at Week 4"
         in (out / "results" / "logs" / "analyze_unadjusted.log").read_text()
     )
+    queries = pd.read_csv(out / "results" / "validation" / "queries.csv", keep_default_na=False)
+    warned = queries[queries["rule"] == "arm_without_visit"]
+    assert set(zip(warned["visit"], warned["value"], strict=True)) == {
+        ("WEEK4", "IRLS"),
+        ("WEEK4", "MOS"),
+        ("WEEK4", "RLSQOL"),
+    }
 
 
 # Rules run in the uv-locked environment of the project (uv.lock), not in per-rule conda

@@ -656,6 +656,59 @@ def check_baseline_questionnaires(tables: dict[str, RawTable], config: dict) -> 
     return findings
 
 
+def check_arm_coverage(tables: dict[str, RawTable], config: dict) -> list[dict]:
+    """Scheduled visits at which no participant of an arm answered an instrument.
+
+    One warning per arm, instrument and scheduled visit: the models cannot estimate
+    that arm at that visit (its LS-mean and every contrast involving it are reported
+    as not estimable), so the listing says so before any model runs. Arms are matched
+    by code or configured alias; nothing is reported for an arm nobody was randomized to.
+    """
+    questionnaires, randomization = tables.get("questionnaires.csv"), tables.get(RANDOMIZATION)
+    needed = {"participant_id", "visit", "instrument", "response"}
+    if (
+        questionnaires is None
+        or randomization is None
+        or questionnaires.data.empty
+        or not needed <= set(questionnaires.data)
+        or not {"participant_id", "arm"} <= set(randomization.data)
+    ):
+        return []
+    aliases = config.get("arm_aliases", {})
+    arm_of = dict(
+        zip(
+            randomization.data["participant_id"].str.strip(),
+            randomization.data["arm"].str.strip().replace(aliases),
+            strict=True,
+        )
+    )
+    answered = questionnaires.data[questionnaires.data["response"].ne("")]
+    seen = {
+        (arm_of.get(pid.strip()), instrument, visit)
+        for pid, instrument, visit in zip(
+            answered["participant_id"], answered["instrument"], answered["visit"], strict=True
+        )
+    }
+    arms = sorted(set(arm_of.values()) & {arm["code"] for arm in config["arms"]})
+    return [
+        finding(
+            "arm_without_visit",
+            "questionnaires.csv",
+            f"no participant of arm {arm} has an answered {instrument} questionnaire at"
+            f" {visit}: the models cannot estimate {arm} at {visit} (reported as not"
+            " estimable)",
+            visit=visit,
+            field="instrument",
+            value=instrument,
+            severity="warning",
+        )
+        for instrument, spec in config["instruments"].items()
+        for visit in spec["visits"]
+        for arm in arms
+        if (arm, instrument, visit) not in seen
+    ]
+
+
 def _listing(frame: pd.DataFrame, name: str, rule: str, message, field: str, severity="error"):
     """Findings for every record of ``frame``; ``message`` is a string or a function of
     the record."""
@@ -914,6 +967,7 @@ def validate_raw(folder: str | Path, config: dict) -> tuple[dict[str, RawTable],
     findings += check_ranges(tables, config)
     findings += check_participants(tables, config)
     findings += check_baseline_questionnaires(tables, config)
+    findings += check_arm_coverage(tables, config)
     findings += check_questionnaires(tables, config)
     findings += check_dates(tables)
     listing = pd.DataFrame(_drop_misaligned(findings), columns=FINDING_COLUMNS)
