@@ -119,3 +119,35 @@ def test_completers_anova_keeps_only_completers(default_plan):
     table = completers_anova(pd.DataFrame(rows), pd.DataFrame(subjects), default_plan)
     assert set(table["analysis"]) == {"completers only"} and set(table["n"]) == {12}
     assert list(table["Source"]) == ["TRT01P", "AVISIT", "Interaction"]
+
+
+def test_every_primary_visit_check_goes_on_when_an_arm_has_no_values(park_plan):
+    """As the primary_visit_checks job runs them: no check stops the run, and those
+    that involve the empty arm say why they are NA."""
+    from rlstrial.sensitivity import multiple_imputation, rerandomization_test
+
+    adqs, adsl = primary_visit_trial(
+        {
+            "control": [1, 2, 3, 0],
+            "massager": [0, -5, -9, -10],
+            "heat": [None, None, None],
+            "combined": [0, -1, -2, -12],
+        },
+        baseline={
+            "control": [20, 22, 18, 25],
+            "massager": [21, 19, 24, 23],
+            "heat": [20, 21, 22],
+            "combined": [18, 26, 20, 22],
+        },
+    )
+    plan = with_responder(park_plan, "nonresponder")
+    ranks = rank_test(adqs, adsl, plan).set_index("contrast")
+    assert ranks.loc["heat vs control (Mann-Whitney)", "note"] == (
+        "not estimable: no heat values at Week 4"
+    )
+    assert ranks.loc["all arms (Kruskal-Wallis)", "note"].startswith("over the arms with data")
+    assert hedges_g(adqs, adsl, plan).set_index("contrast").loc["heat vs control", "note"]
+    assert len(responders(adqs, adsl, plan)) == 10
+    assert len(completers_anova(adqs, adsl, plan)) > 0
+    assert rerandomization_test(adqs, adsl, plan, max_exact=100, draws=200)["p_value"].notna().all()
+    assert multiple_imputation(adqs, adsl, plan)["estimate"].notna().all()  # massager vs control

@@ -39,3 +39,9 @@ def test_a_folder_held_by_another_run_is_refused_until_that_run_ends(tmp_path):
         except FolderLocked:
             time.sleep(0.1)
     assert len(held) == 1
+
+
+def test_the_same_folder_named_twice_is_locked_once(tmp_path):
+    """processed and results may be one folder: the run must not lock itself out."""
+    held = lock_folders([tmp_path, tmp_path / "."])
+    assert len(held) == 1

@@ -109,3 +109,11 @@ def test_block_rerandomization_is_seeded_and_keeps_blocks_balanced(default_plan)
     assert first.equals(rerandomization_test(adqs, adsl, plan))
     assert "permuted blocks of [4]" in first["method"].item()
     assert first["p_value"].item() < 0.05
+
+
+def test_imputation_is_na_with_its_reason_when_an_arm_has_no_primary_visit_values(config):
+    adqs, adsl = trial({"control": [1.0, 2.0, 3.0, 4.0], "massager": [None, None, None]})
+    table = multiple_imputation(adqs, adsl, config)
+    assert table["estimate"].isna().all() and len(table) == len(config.imputation.deltas)
+    assert table["note"].iloc[0].startswith("not estimable: too few observed values")
+    assert "in arm massager (3 participants)" in table["note"].iloc[0]

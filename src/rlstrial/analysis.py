@@ -358,6 +358,12 @@ def _adjust(
     for visit in table["visit"].unique():
         in_family = (table["visit"] == visit) & table["contrast"].isin(family)
         member = in_family & table["estimate"].notna()
+        left_out = table.loc[in_family & ~member, "contrast"].tolist()
+        if left_out:
+            table.loc[member, "note"] = (
+                f"adjusted over {int(member.sum())} of {int(in_family.sum())} contrasts of the"
+                f" family ({', '.join(left_out)} not estimable)"
+            )
         if member.sum() < 2:
             continue
         if method == "dunnett":
@@ -366,12 +372,6 @@ def _adjust(
             adjusted = multipletests(table.loc[member, "p_value"], method=method)[1]
         table.loc[member, "p_adjusted"] = adjusted
         table.loc[member, "adjustment"] = method
-        left_out = table.loc[in_family & ~member, "contrast"].tolist()
-        if left_out:
-            table.loc[member, "note"] = (
-                f"adjusted over {int(member.sum())} of {int(in_family.sum())} contrasts of the"
-                f" family ({', '.join(left_out)} not estimable)"
-            )
     return table
 
 

@@ -149,32 +149,44 @@ def rank_test(adqs: pd.DataFrame, adsl: pd.DataFrame, plan: Plan) -> pd.DataFram
     """Kruskal-Wallis test of the change at the primary visit across arms, and
     Mann-Whitney tests of each active arm versus control (a rank-based check).
 
-    Returns contrast, statistic, p_value, n.
+    Returns contrast, statistic, p_value, n, note (why a test is NA, or over which arms
+    the Kruskal-Wallis test ran when an arm has no values).
     """
     from scipy import stats
 
     changes = primary_visit_changes(adqs, adsl, plan)
     arms = plan.design.arm_codes  # control first
     groups = [changes.loc[changes["TRT01P"] == arm, "CHG"].to_numpy() for arm in arms]
-    statistic, p_value = stats.kruskal(*groups)
+    visit = plan.primary_visit.label
+    empty = [arm for arm, group in zip(arms, groups, strict=True) if len(group) == 0]
+    kept = [group for group in groups if len(group)]
+    statistic, p_value = stats.kruskal(*kept) if len(kept) > 1 else (np.nan, np.nan)
     rows = [
         {
             "contrast": "all arms (Kruskal-Wallis)",
             "statistic": float(statistic),
             "p_value": float(p_value),
             "n": len(changes),
+            "note": f"over the arms with data (no {', '.join(empty)} values at {visit})"
+            if empty
+            else "",
         }
     ]
     for arm, group in zip(arms[1:], groups[1:], strict=True):
-        result = stats.mannwhitneyu(group, groups[0], alternative="two-sided")
-        rows.append(
-            {
-                "contrast": f"{arm} vs {plan.design.control} (Mann-Whitney)",
-                "statistic": float(result.statistic),
-                "p_value": float(result.pvalue),
-                "n": len(group) + len(groups[0]),
-            }
-        )
+        row = {
+            "contrast": f"{arm} vs {plan.design.control} (Mann-Whitney)",
+            "statistic": np.nan,
+            "p_value": np.nan,
+            "n": len(group) + len(groups[0]),
+            "note": "",
+        }
+        missing = [a for a in (arm, plan.design.control) if a in empty]
+        if missing:
+            row["note"] = f"not estimable: no {', '.join(missing)} values at {visit}"
+        else:
+            result = stats.mannwhitneyu(group, groups[0], alternative="two-sided")
+            row |= {"statistic": float(result.statistic), "p_value": float(result.pvalue)}
+        rows.append(row)
     return pd.DataFrame(rows)
 
 

@@ -64,8 +64,8 @@ def lock_folders(folders: Iterable[str | Path]) -> list:
     import fcntl
 
     handles = []
-    for folder in folders:
-        path = Path(folder) / ".rlstrial.lock"
+    for folder in dict.fromkeys(Path(f).resolve() for f in folders):  # one lock per folder
+        path = folder / ".rlstrial.lock"
         path.parent.mkdir(parents=True, exist_ok=True)
         handle = open(path, "a+", encoding="utf-8")  # noqa: SIM115 - held open
         try:

@@ -18,6 +18,7 @@ Both use the ANCOVA of the primary-visit change on arm and baseline.
 from __future__ import annotations
 
 import itertools
+import logging
 from dataclasses import replace
 from math import comb, prod
 
@@ -27,6 +28,8 @@ from scipy import stats
 
 from rlstrial.effects import primary_visit_changes
 from rlstrial.plan import Imputation, Plan, Rerandomization
+
+log = logging.getLogger("rlstrial")
 
 
 def _primary_contrast(plan: Plan) -> tuple[str, str]:
@@ -189,6 +192,27 @@ def rerandomization_test(
     )
 
 
+IMPUTATION_COLUMNS = [
+    "contrast",
+    "delta",
+    "estimate",
+    "std_error",
+    "df",
+    "ci_lower",
+    "ci_upper",
+    "p_value",
+    "m",
+    "n",
+    "n_imputed",
+    "tipping_point",
+    "note",
+]
+
+
+class NotImputable(ValueError):
+    """An arm has too few observed values at a visit to impute it."""
+
+
 def _impute_arm(wide: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """Sequential regression imputation of the columns after the first (baseline),
     each on all earlier columns, with draws of the regression parameters (proper MI)."""
@@ -200,7 +224,9 @@ def _impute_arm(wide: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         x = np.column_stack([np.ones(len(out)), out[:, :v]])
         seen = ~missing
         if seen.sum() <= x.shape[1] + 1:
-            raise ValueError("too few observed values in an arm to impute a visit")
+            raise NotImputable(
+                f"too few observed values to impute visit {v + 1} of {wide.shape[1]}"
+            )
         xo, yo = x[seen], out[seen, v]
         beta, *_ = np.linalg.lstsq(xo, yo, rcond=None)
         df = len(yo) - x.shape[1]
@@ -235,7 +261,8 @@ def multiple_imputation(adqs: pd.DataFrame, adsl: pd.DataFrame, plan: Plan) -> p
     DataFrame
         One row per delta: contrast, delta, estimate, std_error, df (Barnard-Rubin),
         ci_lower, ci_upper, p_value, m, n, and ``tipping_point`` (True on the first
-        delta whose p-value reaches alpha).
+        delta whose p-value reaches alpha), note (why the series is NA when an arm of
+        the primary contrast has too few values to impute).
     """
     settings = plan.imputation or Imputation()
     active, control = _primary_contrast(plan)
@@ -253,12 +280,23 @@ def multiple_imputation(adqs: pd.DataFrame, adsl: pd.DataFrame, plan: Plan) -> p
     missing_primary = wide[primary_label].isna().to_numpy()
     rng = np.random.default_rng(settings.seed)
     imputations = []
-    for _ in range(settings.m):
-        filled = wide.to_numpy(float).copy()
-        for arm in (active, control):
-            member = arms == arm
-            filled[member] = _impute_arm(filled[member], rng)
-        imputations.append(filled)
+    try:
+        for _ in range(settings.m):
+            filled = wide.to_numpy(float).copy()
+            for arm in (active, control):
+                member = arms == arm
+                filled[member] = _impute_arm(filled[member], rng)
+            imputations.append(filled)
+    except NotImputable as error:  # e.g. an arm with no values at the primary visit
+        note = f"not estimable: {error} in arm {arm} ({int(member.sum())} participants)"
+        log.warning("multiple imputation: %s", note)
+        table = pd.DataFrame(
+            [
+                {"contrast": f"{active} vs {control}", "delta": float(d), "note": note}
+                for d in settings.deltas
+            ]
+        )
+        return table.reindex(columns=IMPUTATION_COLUMNS).assign(tipping_point=False)
     allocation = (arms == active).astype(float)
     results = []
     for delta in settings.deltas:
@@ -294,4 +332,5 @@ def multiple_imputation(adqs: pd.DataFrame, adsl: pd.DataFrame, plan: Plan) -> p
     table["tipping_point"] = False
     if reached.any() and not reached.iloc[0]:
         table.loc[reached.idxmax(), "tipping_point"] = True
-    return table
+    table["note"] = ""
+    return table[IMPUTATION_COLUMNS]

@@ -830,7 +830,11 @@ def _check_study_days(first: pd.DataFrame, visits: dict, name: str) -> list[dict
     ``first`` holds the first record of each questionnaire, with ``_day`` the study day.
     """
     baseline = {code for code, visit in visits.items() if visit.get("baseline")}
-    early = first[~first["visit"].isin(baseline) & (first["_day"] < 0)]
+    opens = first["visit"].map({code: visit["window"][0] for code, visit in visits.items()})
+    # before randomization, and before the visit's own window (which may open earlier)
+    early = first[
+        ~first["visit"].isin(baseline) & (first["_day"] < 0) & (first["_day"] < opens.astype(float))
+    ]
 
     def early_message(r):
         return (

@@ -368,7 +368,7 @@ class MMRMResult:
     def coefficients(self) -> pd.DataFrame:
         """Fixed effects: term, estimate, std_error, df (Satterthwaite), t_value,
         p_value, ci_lower, ci_upper (95%). Aliased terms have NaN everywhere."""
-        table = self.contrast(np.eye(len(self.beta)), names=self.design.columns)
+        table = self.contrast(np.eye(len(self.beta)), names=self.design.columns, check=False)
         table = table.rename(columns={"contrast": "term"})
         if self.design.aliased:
             table = (
@@ -467,18 +467,24 @@ class MMRMResult:
         denominator = gradient @ self.theta_covariance @ gradient
         return float(2 * variance**2 / denominator) if denominator > 0 else np.inf
 
-    def contrast(self, matrix, names=None, level: float = 0.95) -> pd.DataFrame:
+    def contrast(self, matrix, names=None, level: float = 0.95, check: bool = True) -> pd.DataFrame:
         """Estimate each row L of ``matrix`` as L @ beta, one-df tests.
 
         Parameters
         ----------
         matrix
-            Rows over the kept coefficients, or over all the design's columns
-            (aliased ones included, as :meth:`lsmeans_matrix` gives with
-            ``full=True``), as an array; or a DataFrame whose columns are coefficient
-            names (missing ones count as 0).
+            Rows over all the design's columns (aliased ones included, as
+            :meth:`lsmeans_matrix` gives with ``full=True``), whose estimability is
+            checked; or over the kept coefficients only, computed as given (such rows
+            cannot say what they put on an aliased column, so they cannot be checked:
+            use full rows when the design has aliased columns); or a DataFrame whose
+            columns are coefficient names (missing ones count as 0; checked).
         names
             A label per row (defaults to the DataFrame index, or 0, 1, ...).
+        check
+            Check the estimability of full rows (default). ``False`` computes every
+            row as given, as the coefficients table does (the solution with aliased
+            columns at 0, as SAS prints it).
 
         Returns
         -------
@@ -496,9 +502,10 @@ class MMRMResult:
             matrix = matrix.reindex(columns=self.design.all_columns, fill_value=0.0)
             matrix = matrix.to_numpy(float)
         matrix = np.atleast_2d(np.asarray(matrix, dtype=float))
-        estimable = np.isfinite(matrix).all(axis=1)
+        estimable = np.isfinite(matrix).all(axis=1) | (not check)
         if matrix.shape[1] == len(self.design.all_columns):
-            estimable &= self.estimable(matrix)
+            if check:
+                estimable &= self.estimable(matrix)
             matrix = self.kept_columns(matrix)
         names = list(range(len(matrix))) if names is None else list(names)
         rows = []
@@ -558,9 +565,11 @@ class MMRMResult:
         if not self.design.aliased:
             return np.isfinite(matrix).all(axis=1)
         aliased = [self.design.all_columns.index(c) for c in self.design.aliased]
-        defect = matrix[:, aliased] - self.kept_columns(matrix) @ self.design.alias.T
-        scale = np.maximum(np.abs(matrix).max(axis=1), 1.0)
-        return np.all(np.abs(defect) <= 1e-8 * scale[:, None], axis=1)
+        kept = self.kept_columns(matrix)
+        defect = matrix[:, aliased] - kept @ self.design.alias.T
+        # relative to the size of the terms that must cancel, for each aliased column
+        scale = 1.0 + np.abs(matrix[:, aliased]) + np.abs(kept) @ np.abs(self.design.alias.T)
+        return np.all(np.abs(defect) <= 1e-8 * scale, axis=1)
 
     def kept_columns(self, matrix: np.ndarray) -> np.ndarray:
         """The columns of a full-width ``matrix`` that the fit kept."""
