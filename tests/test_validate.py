@@ -304,6 +304,13 @@ def test_empty_file_is_one_finding(tiny_raw):
 # --- findings show only the field concerned ------------------------------------------
 
 
+def test_a_shifted_value_with_spaces_is_not_shown_either(tiny_raw):
+    edit(tiny_raw, "randomization.csv", "P1,S01,", " secret ,P1,S01,")  # shifted into the ID
+    listing = findings(tiny_raw)
+    assert "field_count" in set(listing["rule"])
+    assert not listing.astype(str).apply(lambda c: c.str.contains("secret")).any().any()
+
+
 def test_field_count_shows_the_counts_not_the_record(tiny_raw):
     edit(
         tiny_raw, "disposition.csv", "P2,withdrew,2024-02-08,", "P2,withdrew,1961-04-03,2024-02-08,"

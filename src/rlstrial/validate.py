@@ -989,7 +989,7 @@ def _drop_misaligned(findings: list[dict]) -> list[dict]:
     return [
         f
         for f in findings
-        if f["rule"] in STRUCTURAL
+        if (f["rule"] in STRUCTURAL and f["rule"] != "whitespace")  # whitespace: a value
         or f["rule"] == "field_count"
         or (f["file"], f["row"]) not in misaligned
     ]
