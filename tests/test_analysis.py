@@ -239,3 +239,13 @@ def test_every_record_left_out_of_a_model_is_counted_with_its_reason(default_pla
     assert counted["excluded: no analysable value (ANL01FL blank)"] == 1
     assert counted["excluded: no baseline value"] == 1
     assert counted["n_observations"] == 12 - 3
+
+
+def test_n_counts_the_rows_the_model_used(default_plan):
+    adqs, adsl = balanced_trial(WEEK4)
+    adqs["AGE"] = 60.0
+    adqs.loc[adqs["USUBJID"] == "heat-0", "AGE"] = np.nan  # dropped by the model
+    adqs.loc[adqs["USUBJID"] == "heat-1", "AGE"] = 61.0  # so that AGE varies
+    analysis = make_analysis("t", "none", covariates=("AGE",))
+    results, _ = analyse_outcome(adqs, adsl, default_plan, "X", analysis)
+    assert by_contrast(results).loc["LS-mean heat", "n"] == 2

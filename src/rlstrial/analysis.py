@@ -257,7 +257,8 @@ def summarize_analysis(
     cells = _cell_rows(fit, design, post, analysis.baseline)
     absent = np.full(len(fit.design.all_columns), np.nan)  # an arm not in the data at all
     cells = {(arm, visit): cells.get((arm, visit), absent) for arm in arms for visit in post}
-    counts = data[data["ABLFL"] != "Y"].groupby(["AVISIT", "TRT01P"], observed=True).size()
+    used = data.loc[fit.design.data.index]  # the rows the model kept (covariates present)
+    counts = used[used["ABLFL"] != "Y"].groupby(["AVISIT", "TRT01P"], observed=True).size()
     rows, meta = [], []
     for visit in post:
         for arm in arms:
