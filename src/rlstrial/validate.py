@@ -604,6 +604,22 @@ def check_participants(tables: dict[str, RawTable], config: dict) -> list[dict]:
     return findings + _check_not_randomized(tables) + _check_missing_records(tables)
 
 
+def _questionnaires_and_randomization(tables: dict[str, RawTable], randomization_columns: set):
+    """The two tables, when both are there with the columns a cross-check needs and
+    questionnaires.csv has records (otherwise their own findings say why); else None."""
+    questionnaires, randomization = tables.get("questionnaires.csv"), tables.get(RANDOMIZATION)
+    needed = {"participant_id", "visit", "instrument", "response"}
+    if (
+        questionnaires is None
+        or randomization is None
+        or questionnaires.data.empty
+        or not needed <= set(questionnaires.data)
+        or not randomization_columns <= set(randomization.data)
+    ):
+        return None
+    return questionnaires, randomization
+
+
 def check_baseline_questionnaires(tables: dict[str, RawTable], config: dict) -> list[dict]:
     """Randomized participants without an answered baseline questionnaire.
 
@@ -613,16 +629,10 @@ def check_baseline_questionnaires(tables: dict[str, RawTable], config: dict) -> 
     not happen unseen. Nothing is reported when questionnaires.csv has no records (its
     ``no_records`` finding says so).
     """
-    questionnaires, randomization = tables.get("questionnaires.csv"), tables.get(RANDOMIZATION)
-    needed = {"participant_id", "visit", "instrument", "response"}
-    if (
-        questionnaires is None
-        or randomization is None
-        or questionnaires.data.empty
-        or not needed <= set(questionnaires.data)
-        or "participant_id" not in randomization.data
-    ):
+    pair = _questionnaires_and_randomization(tables, {"participant_id"})
+    if pair is None:
         return []
+    questionnaires, randomization = pair
     baseline = [visit["code"] for visit in config["visits"] if visit.get("baseline")]
     data = questionnaires.data[questionnaires.data["visit"].isin(baseline)]
     forms = set(zip(data["participant_id"].str.strip(), data["instrument"], strict=True))
@@ -664,16 +674,10 @@ def check_arm_coverage(tables: dict[str, RawTable], config: dict) -> list[dict]:
     as not estimable), so the listing says so before any model runs. Arms are matched
     by code or configured alias; nothing is reported for an arm nobody was randomized to.
     """
-    questionnaires, randomization = tables.get("questionnaires.csv"), tables.get(RANDOMIZATION)
-    needed = {"participant_id", "visit", "instrument", "response"}
-    if (
-        questionnaires is None
-        or randomization is None
-        or questionnaires.data.empty
-        or not needed <= set(questionnaires.data)
-        or not {"participant_id", "arm"} <= set(randomization.data)
-    ):
+    pair = _questionnaires_and_randomization(tables, {"participant_id", "arm"})
+    if pair is None:
         return []
+    questionnaires, randomization = pair
     aliases = config.get("arm_aliases", {})
     arm_of = dict(
         zip(
