@@ -3,10 +3,11 @@ UV_VERSION := 0.13.9
 UV := python3 -m uv
 export UV_PYTHON_DOWNLOADS := never
 export SOURCE_DATE_EPOCH := 1735689600
-# Installed packages are compiled to bytecode once, at install: every workflow job then
+# Installed packages are compiled to bytecode once per lock file: every workflow job then
 # starts without compiling pandas, scipy and snakemake again (where PYTHONDONTWRITEBYTECODE
-# is set, Python would otherwise compile them in every process).
-export UV_COMPILE_BYTECODE := 1
+# is set, Python would otherwise compile them in every process). A stamp named after the
+# lock file's hash records it, so later `make` calls skip it.
+BYTECODE_STAMP = .venv/.bytecode-$(shell sha256sum uv.lock | cut -c1-16)
 
 # Your own config files, merged over config/config.yaml: `make run CONFIGFILES=my.yaml`.
 CONFIGFILES ?=
@@ -22,6 +23,7 @@ CHECK_CONFIG := $(UV) run python -m rlstrial.config
 setup:
 	@python3 -m uv --version 2>/dev/null | grep -q "$(UV_VERSION)" || python3 -m pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
 	$(UV) sync --locked --quiet
+	@[ -f $(BYTECODE_STAMP) ] || { $(UV) run --no-sync python -m compileall -q -j 0 .venv/lib > /dev/null; rm -f .venv/.bytecode-*; touch $(BYTECODE_STAMP); }
 
 run: setup  ## the whole workflow on the bundled synthetic trial (or on CONFIGFILES)
 	$(CHECK_CONFIG) config/config.yaml $(CONFIGFILES)
