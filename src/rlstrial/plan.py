@@ -149,10 +149,6 @@ class Design:
         return {arm.code: arm.label for arm in self.arms}
 
     @property
-    def baseline_visit(self) -> Visit:
-        return next(visit for visit in self.visits if visit.baseline)
-
-    @property
     def post_baseline_visits(self) -> list[Visit]:
         return [visit for visit in self.visits if not visit.baseline]
 
@@ -316,9 +312,6 @@ class Plan:
     def analysis(self, name: str) -> Analysis:
         """The analysis with this name."""
         return next(analysis for analysis in self.analyses if analysis.name == name)
-
-    def outcome_label(self, code: str) -> str:
-        return next(outcome.label for outcome in self.outcomes if outcome.code == code)
 
     @property
     def primary_visit(self) -> Visit:
