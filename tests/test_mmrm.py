@@ -6,10 +6,13 @@ import numpy as np
 import pandas as pd
 import pytest
 import threadpoolctl
+from conftest import ROOT
 
 import rlstrial.mmrm.fit as fit_module
 from rlstrial.mmrm import MMRMConvergenceError, MMRMDataError, fit_mmrm
 from rlstrial.mmrm.covariance import STRUCTURES, Structure
+
+RESULTS = ROOT / "tests" / "results"
 
 
 def complete_trial(n_per_arm=12, seed=0, visits=("V1", "V2", "V3")):
@@ -329,3 +332,57 @@ def test_threads_limit_holds_in_every_structure_of_the_fallback_chain(monkeypatc
 def test_threads_must_be_a_positive_integer_or_none(threads):
     with pytest.raises(ValueError, match="threads must be a positive integer or None"):
         fit_mmrm(complete_trial(), "y ~ arm", subject="id", visit="visit", threads=threads)
+
+
+def three_arms_one_missing_at_v3():
+    """Arms A, B, C at visits V1-V3; arm C has no data at V3 (its V3 rows deleted)."""
+    rng = np.random.default_rng(3)
+    n = 30
+    subject = np.repeat(np.arange(n), 3)
+    arm = np.repeat(np.array(["A", "B", "C"])[np.arange(n) % 3], 3)
+    visit = np.tile(["V1", "V2", "V3"], n)
+    level = np.repeat(rng.normal(0, 1, n), 3)
+    y = level + rng.normal(0, 1, len(subject)) + (arm == "B") * 0.8
+    data = pd.DataFrame({"id": subject, "arm": arm, "visit": visit, "y": y})
+    return data[~((data["arm"] == "C") & (data["visit"] == "V3"))]
+
+
+def test_type3_and_slices_test_only_the_estimable_part_of_a_hypothesis():
+    with pytest.warns(UserWarning, match="aliased"):
+        fit = fit_mmrm(three_arms_one_missing_at_v3(), "y ~ arm * visit", "id", "visit")
+    type3 = fit.type3().set_index("term")
+    # the interaction has (3 - 1) x (3 - 1) = 4 df; the C x V3 cell takes one away
+    assert type3.loc["arm:visit", "num_df"] == 3
+    assert type3.loc["arm:visit", "note"].startswith("estimable part only (3 of 4 df)")
+    slices = fit.slices(["arm"], by="visit").set_index("visit")
+    assert slices["num_df"].tolist() == [2, 2, 1]
+    assert slices.loc["V1", "note"] == ""
+    # at V3 only A vs B is left: its F is the square of that difference's t
+    differences = fit.lsmeans_differences(["arm", "visit"]).set_index(["level_1", "level_2"])
+    a_vs_b = differences.loc[("A V3", "B V3")]
+    assert slices.loc["V3", "f_value"] == pytest.approx(a_vs_b.t_value**2, rel=1e-10)
+    assert slices.loc["V3", "den_df"] == pytest.approx(a_vs_b.df, rel=1e-10)
+
+
+def test_a_hypothesis_with_no_estimable_part_is_nan_with_a_reason():
+    with pytest.warns(UserWarning, match="aliased"):
+        fit = fit_mmrm(three_arms_one_missing_at_v3(), "y ~ arm * visit", "id", "visit")
+    cells, rows = fit.lsmeans_matrix(["arm", "visit"], full=True)
+    c_v3_vs_a_v3 = rows[[8]] - rows[[2]]  # cells in order A V1, A V2, A V3, B V1, ...
+    test = fit.f_test(c_v3_vs_a_v3)
+    assert np.isnan(test["f_value"]) and np.isnan(test["num_df"])
+    assert test["note"] == "not estimable: it involves cells without data"
+
+
+def test_type3_with_a_covariate_by_class_interaction_as_sas_defines_it():
+    """SAS PROC MIXED documentation, example "Repeated Measures" (Potthoff & Roy growth
+    data, ``model y = Gender Age Gender*Age; repeated / type=un subject=Person``,
+    METHOD=ML) prints Type 3 F values 1.17 (Gender, at age 0), 110.54 (Age, the mean
+    of the two slopes) and 7.99 (Age*Gender). Testing Gender at the mean age instead
+    gives 10.16, the "balanced at the mean" variant."""
+    data = pd.read_csv(RESULTS / "orthodont_input.csv")
+    data["visit"] = data["age"].astype(str)
+    fit = fit_mmrm(data, "distance ~ Sex * age", "Subject", "visit", covariance="us", method="ml")
+    sas = fit.type3().set_index("term")["f_value"].round(2)
+    assert sas.to_dict() == {"Sex": 1.17, "age": 110.54, "Sex:age": 7.99}
+    assert fit.type3(covariates="mean").set_index("term")["f_value"].round(2)["Sex"] == 10.16

@@ -122,3 +122,20 @@ def test_random_intercept_model_against_lme4_and_lmertest(trial):
     mine = variances.set_index("component")["estimate"]
     assert abs(mine["USUBJID"] - lmer["USUBJID"]) <= 1e-3 * lmer["USUBJID"]
     assert abs(mine["Residual"] - lmer["Residual"]) <= 1e-3 * lmer["Residual"]
+
+
+@pytest.mark.parametrize("covariates", ["zero", "mean"])
+def test_type3_with_a_covariate_by_class_interaction_matches_car(covariates):
+    """car::Anova(type = 3) with sum-to-zero contrasts (orthodont_type3.R): the class
+    effect at age 0 and the age effect as the mean of the class-specific slopes, or
+    with age centred, the class effect at the mean age. F = Wald chi-square / df."""
+    data = pd.read_csv(RESULTS / "orthodont_input.csv")
+    data["visit"] = data["age"].astype(str)
+    fit = fit_mmrm(data, "distance ~ Sex * age", "Subject", "visit", covariance="us")
+    reference = pd.read_csv(RESULTS / "orthodont_type3.csv")
+    reference = reference[reference["covariates"] == covariates].set_index("term")
+    ours = fit.type3(covariates=covariates).set_index("term")
+    assert list(ours.index) == list(reference.index)
+    assert (ours["num_df"] == reference["num_df"]).all()
+    # nlme stops at its own tolerance (2e-5 apart here)
+    assert np.allclose(ours["f_value"], reference["f_value"], rtol=1e-4)

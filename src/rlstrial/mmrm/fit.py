@@ -576,14 +576,86 @@ class MMRMResult:
         keep = [self.design.all_columns.index(c) for c in self.design.columns]
         return np.asarray(matrix)[:, keep]
 
+    def estimable_part(self, matrix: np.ndarray) -> np.ndarray:
+        """The estimable part of a hypothesis: rows spanning every combination of
+        the rows of ``matrix`` (over all the design's columns) that is an estimable
+        function. With no aliased column this is ``matrix`` itself; when a cell has no
+        data (an arm missing at a visit) the hypothesis loses the dimensions that
+        involve it, and may become empty (no rows).
+
+        Examples
+        --------
+        With arm b missing at visit 2, "no arm difference at any visit" keeps only
+        the difference at visit 1 (one of its two rows):
+
+        >>> import warnings
+        >>> data = pd.DataFrame({
+        ...     "id": [1, 1, 2, 2, 3, 3, 4, 5, 6],
+        ...     "visit": ["v1", "v2", "v1", "v2", "v1", "v2", "v1", "v1", "v1"],
+        ...     "arm": ["a"] * 6 + ["b"] * 3,
+        ...     "y": [1.0, 2.0, 2.0, 3.5, 3.0, 3.5, 4.0, 5.0, 6.5]})
+        >>> with warnings.catch_warnings():
+        ...     warnings.simplefilter("ignore")  # the aliased column is announced
+        ...     fit = fit_mmrm(data, "y ~ arm * visit", "id", "visit", covariance="cs",
+        ...                    fallback=())
+        >>> cells, rows = fit.lsmeans_matrix(["arm", "visit"], full=True)
+        >>> hypothesis = rows[[2, 3]] - rows[[0, 1]]  # b - a at v1, at v2
+        >>> fit.estimable_part(hypothesis).shape[0]
+        1
+        """
+        matrix = np.atleast_2d(np.asarray(matrix, dtype=float))
+        if not self.design.aliased:
+            return matrix
+        # the null space of the design: for each aliased column a, e_a - alias[a]
+        columns = self.design.all_columns
+        null = np.zeros((len(columns), len(self.design.aliased)))
+        kept = [columns.index(c) for c in self.design.columns]
+        for j, name in enumerate(self.design.aliased):
+            null[columns.index(name), j] = 1.0
+            null[kept, j] = -self.design.alias[j]
+        # combinations c with c @ matrix @ null = 0, orthonormal, so the F test of the
+        # estimable part does not depend on how the remaining rows are chosen
+        u, singular, vt = np.linalg.svd(matrix @ null, full_matrices=True)
+        scale = max(1.0, float(np.abs(matrix).max()))
+        rank = int(np.sum(singular > 1e-8 * scale))
+        combinations = u[:, rank:].T
+        part = combinations @ matrix
+        # drop combinations that vanish (rows of matrix that were dependent)
+        strength = np.linalg.norm(part, axis=1)
+        return part[strength > 1e-8 * scale]
+
     def f_test(self, matrix: np.ndarray) -> dict:
         """Joint test of L @ beta = 0 with Satterthwaite denominator df (the
         eigen-decomposition method of SAS PROC MIXED and lmerTest).
 
-        Returns a dict: num_df, den_df, f_value, p_value.
+        ``matrix`` is over the kept coefficients, or over all the design's columns
+        (aliased ones included), in which case only its estimable part
+        (:meth:`estimable_part`) is tested and the note says so.
+
+        Returns a dict: num_df, den_df, f_value, p_value, note ("" when the whole
+        hypothesis was tested; NaN numbers when no part of it is estimable).
         """
         matrix = np.atleast_2d(np.asarray(matrix, dtype=float))
-        estimate = matrix @ self.beta
+        note = ""
+        if matrix.shape[1] == len(self.design.all_columns) and self.design.aliased:
+            rank = np.linalg.matrix_rank(matrix)
+            part = self.estimable_part(matrix)
+            if len(part) == 0:
+                return {
+                    "num_df": np.nan,
+                    "den_df": np.nan,
+                    "f_value": np.nan,
+                    "p_value": np.nan,
+                    "note": "not estimable: it involves cells without data",
+                }
+            if len(part) < rank:
+                note = (
+                    f"estimable part only ({len(part)} of {rank} df): cells without data"
+                    " are left out"
+                )
+            matrix = self.kept_columns(part)
+        elif matrix.shape[1] == len(self.design.all_columns):
+            matrix = self.kept_columns(matrix)
         covariance = matrix @ self.vcov @ matrix.T
         values, vectors = np.linalg.eigh(covariance)
         keep = values > 1e-10 * values.max()
@@ -597,12 +669,12 @@ class MMRMResult:
         else:
             e = np.sum(np.where(nu > 2, nu / (nu - 2), 0.0))
             den_df = float(2 * e / (e - rank)) if e > rank else float(np.min(nu))
-        del estimate
         return {
             "num_df": rank,
             "den_df": den_df,
             "f_value": f_value,
             "p_value": float(stats.f.sf(f_value, rank, den_df)),
+            "note": note,
         }
 
     # --- least-squares means ----------------------------------------------------------
@@ -696,47 +768,94 @@ class MMRMResult:
         table.insert(2, "level_2", [labels[j] for _, j in pairs])
         return table
 
-    def _term_hypothesis(self, term: patsy.Term) -> np.ndarray:
-        grid, categorical, _ = self._grid()
+    def _term_hypothesis(self, term: patsy.Term, covariates: str) -> np.ndarray:
+        """The Type III hypothesis of ``term``, full width (aliased columns included).
+
+        The linear predictor is evaluated on the grid of every combination of the
+        class variables, with the numeric variables at 0 (``covariates="zero"``, as
+        SAS) or at their means (``"mean"``). The term's numeric variables are then
+        differentiated away (a mixed difference between 1 and 0: a slope), the other
+        class variables averaged with equal weights, and the cells of the term's own
+        class variables compared, each level with the first, crossed over variables.
+        """
+        data = self.design.data
+        grid, categorical, numeric = self._grid()
         names = [_factor_variable(f.code, self.design.variables) for f in term.factors]
-        if not all(n in categorical for n in names):
-            columns = self.design.design_info.term_name_slices[term.name()]
-            keep = [
-                self.design.columns.index(c)
-                for c in self.design.all_columns[columns]
-                if c in self.design.columns
+        classes = [n for n in dict.fromkeys(names) if n in categorical]
+        slopes = [n for n in dict.fromkeys(names) if n in numeric]
+        if covariates == "zero":
+            for v in numeric:
+                grid[v] = 0.0
+        elif covariates != "mean":
+            raise ValueError(f"covariates must be 'zero' or 'mean', not {covariates!r}")
+        rows = np.zeros((len(grid), len(self.design.all_columns)))
+        for subset in itertools.chain.from_iterable(
+            itertools.combinations(slopes, k) for k in range(len(slopes) + 1)
+        ):
+            point = grid.copy()
+            for v in slopes:
+                point[v] = 1.0 if v in subset else 0.0
+            (matrix,) = patsy.build_design_matrices(
+                [self.design.design_info], point, return_type="matrix"
+            )
+            rows += (-1.0) ** (len(slopes) - len(subset)) * np.asarray(matrix)
+        if not classes:
+            return rows.mean(axis=0, keepdims=True)
+        cells = list(itertools.product(*(data[n].cat.categories for n in classes)))
+        labels = grid[classes].astype(object).to_numpy()
+        means = np.array(
+            [
+                rows[(labels == np.array(cell, dtype=object)).all(axis=1)].mean(axis=0)
+                for cell in cells
             ]
-            return np.eye(len(self.beta))[keep]
-        cells, matrix = self.lsmeans_matrix(names)
-        # each level against the reference level, as SAS's Type 3 estimable functions
-        # (the F value does not depend on this basis; the Satterthwaite df does)
-        versus_reference = [
+        )
+        versus_first = [
             np.eye(len(levels))[1:] - np.eye(len(levels))[0]
-            for levels in (self.design.data[n].cat.categories for n in names)
+            for levels in (data[n].cat.categories for n in classes)
         ]
-        hypothesis = versus_reference[0]
-        for d in versus_reference[1:]:
+        hypothesis = versus_first[0]
+        for d in versus_first[1:]:
             hypothesis = np.kron(hypothesis, d)
-        return hypothesis @ matrix
+        return hypothesis @ means
 
-    def type3(self) -> pd.DataFrame:
-        """Type III F tests of every model term (Satterthwaite denominator df).
+    def type3(self, covariates: str = "zero") -> pd.DataFrame:
+        """Type III F tests of every model term (Satterthwaite denominator df), as
+        SAS PROC MIXED defines them.
 
-        For terms of categorical variables the hypothesis is that the LS-means
-        (equal weights) of the term's cells show no main effect or interaction, as
-        SAS's Type 3 tests; terms with numeric variables test their coefficients.
+        Each term is tested on the equal-weight cell means of the class variables:
+
+        * a class term (``arm``, ``arm:visit``): no main effect or interaction of its
+          cells, averaged over the other class variables, with numeric covariates at
+          0 (SAS). Where a covariate interacts with a class variable (``base:visit``)
+          this tests the class effect at covariate 0; ``covariates="mean"`` tests it
+          at the covariates' means instead (a "balanced at the mean" variant);
+        * a numeric term (``base``): its slope averaged over the cells of the class
+          variables it interacts with (the equal-weight average of the class-specific
+          slopes), 0;
+        * a numeric-by-class term (``base:visit``): the class-specific slopes equal.
+
+        Returns term, num_df, den_df, f_value, p_value, note. When cells have no data
+        (an arm missing at a visit) only the estimable part of a hypothesis is
+        tested and the note says so (:meth:`f_test`).
         """
         rows = []
         for term in self.design.design_info.terms:
             if not term.factors:
                 continue
-            test = self.f_test(self._term_hypothesis(term))
+            test = self.f_test(self._term_hypothesis(term, covariates))
             rows.append({"term": term.name(), **test})
         return pd.DataFrame(rows)
 
     def slices(self, specs: list[str], by: str, weights: str = "equal") -> pd.DataFrame:
-        """Tests of the ``specs`` effect within each level of ``by`` (SAS SLICE=)."""
-        cells, matrix = self.lsmeans_matrix([*specs, by] if by not in specs else specs, weights)
+        """Tests of the ``specs`` effect within each level of ``by`` (SAS SLICE=).
+
+        At a level where some cells have no data, the differences among the other
+        cells are tested and the note says so; NaN when none is estimable.
+        """
+        specs = [specs] if isinstance(specs, str) else list(specs)
+        cells, matrix = self.lsmeans_matrix(
+            [*specs, by] if by not in specs else specs, weights, full=True
+        )
         rows = []
         for level in cells[by].unique():
             member = np.flatnonzero(cells[by] == level)
