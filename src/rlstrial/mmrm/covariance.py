@@ -2,7 +2,10 @@
 
 Each structure maps an unconstrained parameter vector ``theta`` to a T x T
 covariance matrix (T = number of visits), and reports its parameters under the
-names SAS PROC MIXED prints. Correlations are kept in range by smooth maps
+names SAS PROC MIXED prints. :meth:`Structure.sas_parameters` and
+:meth:`Structure.sas_matrix` give the same matrix in SAS's own parameters (variances,
+covariances and correlations as SAS prints them), in which the Kenward-Roger
+adjustment's second derivatives are taken. Correlations are kept in range by smooth maps
 (``tanh``, a scaled logistic) and variances by ``exp``, so the optimiser works
 without bounds. Every map is complex-analytic, so derivatives with respect to
 ``theta`` are taken by complex-step differentiation (exact to rounding).
@@ -15,6 +18,7 @@ name              SAS ``type=``                  Sigma[i, j]
 ``csh``           CSH                            sd_i sd_j rho (i != j), var_i diagonal
 ``ar1``           AR(1)                          s2 rho^|i-j|
 ``ar1h``          ARH(1)                         sd_i sd_j rho^|i-j|
+``toep``          TOEP                           s2 rho_|i-j|
 ``toeph``         TOEPH                          sd_i sd_j rho_|i-j|
 ``adh``           ANTE(1)                        sd_i sd_j prod(rho_i..rho_{j-1})
 ================  =============================  ======================================
@@ -26,7 +30,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-STRUCTURES = ("us", "cs", "csh", "ar1", "ar1h", "toeph", "adh")
+STRUCTURES = ("us", "cs", "csh", "ar1", "ar1h", "toep", "toeph", "adh")
+# structures whose Sigma is linear in SAS's parameters: full and linear KR agree
+LINEAR_IN_SAS_PARAMETERS = ("us", "cs", "toep")
 
 
 def _logistic(x):
@@ -67,6 +73,7 @@ class Structure:
             "csh": t + 1,
             "ar1": 2,
             "ar1h": t + 1,
+            "toep": t,
             "toeph": 2 * t - 1,
             "adh": 2 * t - 1,
         }[self.name]
@@ -89,6 +96,9 @@ class Structure:
         if self.name == "ar1":
             variance, rho = np.exp(theta[0]), np.tanh(theta[1])
             return variance * rho**lag
+        if self.name == "toep":
+            rho = np.concatenate([np.ones(1, dtype=dtype), np.tanh(theta[1:])])
+            return np.exp(theta[0]) * rho[lag]
         sd = np.exp(theta[:t] / 2)
         scale = np.outer(sd, sd)
         if self.name == "csh":
@@ -149,6 +159,9 @@ class Structure:
             return np.array([np.log(variances.mean()), _cs_rho_inverse(clip(off), t)])
         if self.name == "ar1":
             return np.array([np.log(variances.mean()), np.arctanh(clip(mean_corr.get(1, 0.0)))])
+        if self.name == "toep":
+            lags = [np.arctanh(clip(mean_corr[k])) for k in range(1, t)]
+            return np.array([np.log(variances.mean()), *lags])
         logvar = np.log(variances)
         if self.name == "csh":
             return np.concatenate([logvar, [_cs_rho_inverse(clip(off), t)]])
@@ -180,6 +193,10 @@ class Structure:
             return np.array([np.log(variance), _cs_rho_inverse(values["CS"] / variance, t)])
         if self.name == "ar1":
             return np.array([np.log(values["Residual"]), np.arctanh(values["AR(1)"])])
+        if self.name == "toep":
+            variance = values["Residual"]
+            lags = [np.arctanh(values[f"TOEP({k + 1})"] / variance) for k in range(1, t)]
+            return np.array([np.log(variance), *lags])
         logvar = [np.log(values[f"Var({i + 1})"]) for i in range(t)]
         if self.name == "csh":
             return np.array([*logvar, _cs_rho_inverse(values["CSH"], t)])
@@ -201,6 +218,9 @@ class Structure:
             return [("CS", covariance), ("Residual", float(sigma[0, 0]) - covariance)]
         if self.name == "ar1":
             return [("AR(1)", float(np.tanh(theta[1]))), ("Residual", float(sigma[0, 0]))]
+        if self.name == "toep":
+            lags = [(f"TOEP({k + 1})", float(sigma[0, k])) for k in range(1, t)]
+            return [*lags, ("Residual", float(sigma[0, 0]))]
         variances = [(f"Var({i + 1})", float(sigma[i, i])) for i in range(t)]
         if self.name == "csh":
             return variances + [("CSH", float(_cs_rho(theta[t], t)))]
@@ -211,3 +231,102 @@ class Structure:
                 (f"TOEPH({k})", float(np.tanh(theta[t + k - 1]))) for k in range(1, t)
             ]
         return variances + [(f"Rho({k})", float(np.tanh(theta[t + k - 1]))) for k in range(1, t)]
+
+    # --- SAS's parameterisation --------------------------------------------------
+
+    def sas_parameters(self, theta: np.ndarray) -> np.ndarray:
+        """The parameters SAS estimates, in :meth:`report`'s order, as a function of
+        theta (works for complex theta, for complex-step derivatives)."""
+        t = self.n_visits
+        theta = np.asarray(theta)
+        sigma = self.matrix(theta)
+        if self.name == "us":
+            rows, cols = np.tril_indices(t)
+            return sigma[rows, cols]
+        if self.name == "cs":
+            covariance = sigma[0, 1] if t > 1 else 0.0 * sigma[0, 0]
+            return np.array([covariance, sigma[0, 0] - covariance])
+        if self.name == "ar1":
+            return np.array([np.tanh(theta[1]), sigma[0, 0]])
+        if self.name == "toep":
+            return np.array([*sigma[0, 1:], sigma[0, 0]])
+        variances = np.diagonal(sigma)
+        if self.name == "csh":
+            return np.array([*variances, _cs_rho(theta[t], t)])
+        if self.name == "ar1h":
+            return np.array([*variances, np.tanh(theta[t])])
+        return np.array([*variances, *np.tanh(theta[t:])])  # toeph, adh
+
+    def sas_matrix(self, phi: np.ndarray) -> np.ndarray:
+        """Sigma as a function of SAS's parameters ``phi`` (:meth:`sas_parameters`),
+        T x T; works for complex phi."""
+        t = self.n_visits
+        phi = np.asarray(phi)
+        dtype = phi.dtype
+        lag = np.abs(np.subtract.outer(np.arange(t), np.arange(t)))
+        if self.name == "us":
+            sigma = np.zeros((t, t), dtype=dtype)
+            rows, cols = np.tril_indices(t)
+            sigma[rows, cols] = phi
+            sigma[cols, rows] = phi
+            return sigma
+        if self.name == "cs":
+            return phi[0] * np.ones((t, t)) + phi[1] * np.eye(t)
+        if self.name == "ar1":
+            return phi[1] * phi[0] ** lag
+        if self.name == "toep":
+            band = np.concatenate([phi[-1:], phi[:-1]])
+            return band[lag]
+        sd = np.sqrt(phi[:t])
+        scale = np.outer(sd, sd)
+        if self.name == "csh":
+            return scale * np.where(lag == 0, 1.0, phi[t])
+        if self.name == "ar1h":
+            return scale * phi[t] ** lag
+        if self.name == "toeph":
+            rho = np.concatenate([np.ones(1, dtype=dtype), phi[t:]])
+            return scale * rho[lag]
+        rho = phi[t:]  # adh
+        corr = np.ones((t, t), dtype=dtype)
+        for i in range(t):
+            for j in range(i + 1, t):
+                corr[i, j] = corr[j, i] = np.prod(rho[i:j])
+        return scale * corr
+
+    def sas_jacobian(self, theta: np.ndarray) -> np.ndarray:
+        """d phi / d theta (SAS parameters by theta), square, by complex step."""
+        step = 1e-30
+        out = np.empty((self.n_params, self.n_params))
+        for k in range(self.n_params):
+            shifted = np.asarray(theta, dtype=complex)
+            shifted[k] += 1j * step
+            out[:, k] = self.sas_parameters(shifted).imag / step
+        return out
+
+    def sas_derivatives(self, phi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """First and second derivatives of Sigma in SAS's parameters: arrays of
+        shape (k, T, T) and (k, k, T, T). First derivatives by complex step (exact to
+        rounding); second ones by central differences of those (zero where Sigma is
+        linear in phi)."""
+        phi = np.asarray(phi, dtype=float)
+        k, t = self.n_params, self.n_visits
+
+        def first(point):
+            out = np.empty((k, t, t))
+            for i in range(k):
+                shifted = point.astype(complex)
+                shifted[i] += 1e-30j
+                out[i] = self.sas_matrix(shifted).imag / 1e-30
+            return out
+
+        d1 = first(phi)
+        d2 = np.zeros((k, k, t, t))
+        if self.name not in LINEAR_IN_SAS_PARAMETERS:
+            for j in range(k):
+                h = 1e-5 * max(1.0, abs(phi[j]))
+                up, down = phi.copy(), phi.copy()
+                up[j] += h
+                down[j] -= h
+                d2[:, j] = (first(up) - first(down)) / (2 * h)
+            d2 = (d2 + d2.transpose(1, 0, 2, 3)) / 2
+        return d1, d2

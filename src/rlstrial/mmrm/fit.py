@@ -16,6 +16,13 @@ from threadpoolctl import get_cached_controller  # reused until a module is impo
 
 from rlstrial.mmrm.covariance import STRUCTURES, Structure
 from rlstrial.mmrm.design import Design, patterns, prepare
+from rlstrial.mmrm.inference import (
+    KenwardRoger,
+    between_within_df,
+    check_methods,
+    empirical_covariance,
+    kenward_roger,
+)
 from rlstrial.mmrm.likelihood import Likelihood, NotPositiveDefinite
 
 DEFAULT_FALLBACK = ("toeph", "ar1h", "csh", "cs")
@@ -164,6 +171,8 @@ def fit_mmrm(
     max_iter: int = 500,
     covariance_parameters: dict[str, float] | list[dict[str, float]] | None = None,
     threads: int | None = 1,
+    df: str | None = None,
+    vcov: str = "model",
 ) -> MMRMResult:
     """Fit a mixed model for repeated measures (a GLS model with structured covariance).
 
@@ -218,6 +227,20 @@ def fit_mmrm(
         result (tables, LS-means, contrasts, tests) need no limit: their products
         are too small for BLAS to use its threads. The setting is process-wide, so
         it also holds for other Python threads while the fit runs.
+    df
+        Degrees of freedom of every t and F test: ``"satterthwaite"`` (the default
+        with the model-based covariance; SAS ``DDFM=SATTERTHWAITE``),
+        ``"kenward-roger"`` (SAS ``DDFM=KR``: the adjusted covariance, its df and the
+        scaled F; REML only), ``"kenward-roger-linear"`` (SAS ``DDFM=KR(LINEAR)``),
+        ``"between-within"`` (SAS ``DDFM=BW``, the default with an empirical
+        covariance) or ``"residual"`` (observations minus the rank of X).
+    vcov
+        Covariance of the fixed effects: ``"model"`` (model-based, or the
+        Kenward-Roger adjusted one with those df), ``"empirical"`` (the sandwich,
+        SAS ``EMPIRICAL``), ``"empirical-jackknife"`` (CR3) or
+        ``"empirical-bias-reduced"`` (Bell-McCaffrey, CR2). Every table, LS-mean,
+        contrast and test of the result uses the chosen covariance and df, and
+        ``fit_statistics`` records both.
 
     Returns
     -------
@@ -257,6 +280,7 @@ def fit_mmrm(
     """
     if method not in ("reml", "ml"):
         raise ValueError(f"method must be 'reml' or 'ml', not {method!r}")
+    inference = {"df_method": check_methods(df, vcov, method), "vcov_method": vcov}
     chain = [covariance, *[name for name in fallback if name != covariance]]
     for name in chain:
         if name not in STRUCTURES:
@@ -268,7 +292,8 @@ def fit_mmrm(
         residual = design.y - design.x @ ols
         pats = patterns(design, residual)  # centred outcome: better numerics, same model
         if covariance_parameters is not None:
-            return _fixed(design, pats, covariance, method, covariance_parameters, ols)
+            result = _fixed(design, pats, covariance, method, covariance_parameters, ols)
+            return result._prepare(**inference)
         for name in chain:
             try:
                 likelihood, theta, evaluation, hessian, iterations = _fit_structure(
@@ -278,7 +303,8 @@ def fit_mmrm(
                 attempts.append(Attempt(name, False, str(error) or type(error).__name__))
                 continue
             attempts.append(Attempt(name, True, "converged", iterations))
-            return _result(design, likelihood, theta, evaluation, hessian, method, attempts, ols)
+            result = _result(design, likelihood, theta, evaluation, hessian, method, attempts, ols)
+            return result._prepare(**inference)
     details = "; ".join(f"{a.structure}: {a.message}" for a in attempts)
     raise MMRMConvergenceError(
         f"no covariance structure converged ({details}). Try a simpler structure, check"
@@ -318,7 +344,6 @@ def _result(design, likelihood, theta, evaluation, hessian, method, attempts, ol
         method=method,
         attempts=attempts,
     )
-    result._jacobian()
     return result
 
 
@@ -335,6 +360,69 @@ class MMRMResult:
     value: float
     method: str
     attempts: list[Attempt]
+    df_method: str = "satterthwaite"
+    vcov_method: str = "model"
+
+    def _prepare(self, df_method: str, vcov_method: str) -> MMRMResult:
+        """Set the inference methods and compute what every later table needs (the
+        derivatives behind the df, the adjusted or empirical covariance), under the
+        fit's thread limit: their one sizeable matrix product would otherwise run on
+        every BLAS thread, and OpenBLAS threads then spin for a while, slowing the
+        next fit when the cores are busy."""
+        self.df_method, self.vcov_method = df_method, vcov_method
+        if df_method == "satterthwaite":
+            self._jacobian()
+        self.beta_covariance  # noqa: B018 (computed now, cached)
+        return self
+
+    @property
+    def beta_covariance(self) -> np.ndarray:
+        """The covariance of the kept coefficients that inference uses: model-based,
+        Kenward-Roger adjusted or empirical, as ``df_method`` and ``vcov_method`` say
+        (``vcov`` is always the model-based one)."""
+        if not hasattr(self, "_beta_covariance"):
+            if self.df_method.startswith("kenward-roger"):
+                self._beta_covariance = self._kenward_roger().adjusted
+            elif self.vcov_method != "model":
+                sigmas = self.likelihood.sigmas(self.theta)
+                self._beta_covariance = empirical_covariance(
+                    self.design, sigmas, self.beta, self.vcov, self.vcov_method
+                )
+            else:
+                self._beta_covariance = self.vcov
+        return self._beta_covariance
+
+    def _kenward_roger(self) -> KenwardRoger:
+        if not hasattr(self, "_kr"):
+            self._kr = kenward_roger(
+                self.likelihood,
+                self.theta,
+                self.vcov,
+                self.theta_covariance,
+                linear=self.df_method == "kenward-roger-linear",
+            )
+        return self._kr
+
+    def _residual_df(self) -> np.ndarray:
+        if not hasattr(self, "_column_df"):
+            if self.df_method == "between-within":
+                self._column_df = between_within_df(self.design)
+            else:
+                rank = np.linalg.matrix_rank(self.design.x)
+                self._column_df = np.full(self.design.x.shape[1], len(self.design.y) - rank)
+        return self._column_df
+
+    def row_df(self, row: np.ndarray) -> float:
+        """Degrees of freedom of the estimate row @ beta (kept coefficients) by the
+        fit's df method; for between-within the smallest df of the columns it
+        involves, as R's mmrm."""
+        if self.df_method == "satterthwaite":
+            return self.satterthwaite_df(row)
+        if self.df_method.startswith("kenward-roger"):
+            return self._kenward_roger().df(self.vcov, row[None, :])[0]
+        involved = np.abs(row) > 1e-12 * max(1.0, float(np.abs(row).max()))
+        column_df = self._residual_df()
+        return float(column_df[involved].min()) if involved.any() else float(column_df.min())
 
     @property
     def structure(self) -> str:
@@ -423,6 +511,8 @@ class MMRMResult:
             "converged": self.converged,
             "iterations": self.attempts[-1].iterations,
             "fallback_reason": "; ".join(f"{a.structure}: {a.message}" for a in self.attempts[:-1]),
+            "df_method": self.df_method,
+            "vcov": self.vcov_method,
         }
         return pd.DataFrame({"statistic": list(rows), "value": list(rows.values())})
 
@@ -472,6 +562,8 @@ class MMRMResult:
 
         Parameters
         ----------
+        Standard errors and df follow the fit's ``vcov`` and ``df`` methods.
+
         matrix
             Rows over all the design's columns (aliased ones included, as
             :meth:`lsmeans_matrix` gives with ``full=True``), whose estimability is
@@ -514,8 +606,8 @@ class MMRMResult:
                 rows.append(dict.fromkeys(CONTRAST_COLUMNS, np.nan) | {"contrast": name})
                 continue
             estimate = float(row @ self.beta)
-            se = float(np.sqrt(row @ self.vcov @ row))
-            df = self.satterthwaite_df(row)
+            se = float(np.sqrt(row @ self.beta_covariance @ row))
+            df = self.row_df(row)
             t_value = estimate / se
             quantile = stats.t.ppf((1 + level) / 2, df)
             rows.append(
@@ -625,8 +717,9 @@ class MMRMResult:
         return part[strength > 1e-8 * scale]
 
     def f_test(self, matrix: np.ndarray) -> dict:
-        """Joint test of L @ beta = 0 with Satterthwaite denominator df (the
-        eigen-decomposition method of SAS PROC MIXED and lmerTest).
+        """Joint test of L @ beta = 0 by the fit's df method: Satterthwaite by the
+        eigen-decomposition method of SAS PROC MIXED and lmerTest; Kenward-Roger with
+        its scaled F (lambda) and df; between-within or residual df.
 
         ``matrix`` is over the kept coefficients, or over all the design's columns
         (aliased ones included), in which case only its estimable part
@@ -656,19 +749,26 @@ class MMRMResult:
             matrix = self.kept_columns(part)
         elif matrix.shape[1] == len(self.design.all_columns):
             matrix = self.kept_columns(matrix)
-        covariance = matrix @ self.vcov @ matrix.T
+        # an orthonormal basis of the hypothesis, by the covariance's eigenvectors
+        covariance = matrix @ self.beta_covariance @ matrix.T
         values, vectors = np.linalg.eigh(covariance)
         keep = values > 1e-10 * values.max()
         values, vectors = values[keep], vectors[:, keep]
         rank = int(keep.sum())
         rotated = vectors.T @ matrix
         f_value = float(np.sum((rotated @ self.beta) ** 2 / values) / rank)
-        nu = np.array([self.satterthwaite_df(row) for row in rotated])
-        if rank == 1:
-            den_df = float(nu[0])
+        if self.df_method == "satterthwaite":
+            nu = np.array([self.satterthwaite_df(row) for row in rotated])
+            if rank == 1:
+                den_df = float(nu[0])
+            else:
+                e = np.sum(np.where(nu > 2, nu / (nu - 2), 0.0))
+                den_df = float(2 * e / (e - rank)) if e > rank else float(np.min(nu))
+        elif self.df_method.startswith("kenward-roger"):
+            den_df, scale = self._kenward_roger().df(self.vcov, rotated)
+            f_value *= scale
         else:
-            e = np.sum(np.where(nu > 2, nu / (nu - 2), 0.0))
-            den_df = float(2 * e / (e - rank)) if e > rank else float(np.min(nu))
+            den_df = min(self.row_df(row) for row in rotated)
         return {
             "num_df": rank,
             "den_df": den_df,

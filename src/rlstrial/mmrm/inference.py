@@ -1,0 +1,222 @@
+"""Inference for the fixed effects beyond the model-based covariance: the Kenward-Roger
+adjustment and degrees of freedom, the empirical (sandwich) covariance and its
+jackknife and bias-reduced variants, and between-within degrees of freedom.
+
+Kenward-Roger (Kenward & Roger 1997; SAS PROC MIXED ``DDFM=KR``). With Phi the
+model-based covariance of the fixed effects, W the inverse of the observed REML
+information of the covariance parameters phi, and, summed over subjects,
+
+    P_k  = X' dSigma^-1/dphi_k X
+    Q_kl = X' Sigma^-1 dSigma/dphi_k Sigma^-1 dSigma/dphi_l Sigma^-1 X
+    R_kl = X' Sigma^-1 d2Sigma/dphi_k dphi_l Sigma^-1 X,
+
+the adjusted covariance is
+
+    Phi_A = Phi + 2 Phi [sum_kl W_kl (Q_kl - P_k Phi P_l - R_kl / 4)] Phi.
+
+The first-order part does not depend on how Sigma is parameterised; the R term does,
+so it is computed in SAS's own parameters of each structure
+(:meth:`rlstrial.mmrm.covariance.Structure.sas_matrix`), which is what makes full KR
+agree with SAS for AR(1), ARH(1), CSH, ANTE(1) and TOEPH, not only for the
+structures that are linear in their parameters (UN, CS, TOEP). ``DDFM=KR(LINEAR)``
+drops the R term. The denominator df m and the scale lambda of an F test of L beta
+come from A1 = sum W_kl tr(Theta Phi P_k Phi) tr(Theta Phi P_l Phi) and A2 = sum W_kl
+tr(Theta Phi P_k Phi Theta Phi P_l Phi), Theta = L'(L Phi L')^-1 L, as in the paper.
+
+The empirical covariance (Liang & Zeger 1986; SAS ``EMPIRICAL``) is
+Phi (sum_i X_i' Sigma_i^-1 r_i r_i' Sigma_i^-1 X_i) Phi. In whitened form (x_i and
+e_i premultiplied by the inverse Cholesky factor of Sigma_i, H_i = x_i Phi x_i'), the
+jackknife variant (CR3) replaces e_i by (I - H_i)^-1 e_i and the bias-reduced one
+(Bell & McCaffrey 2002, CR2) by (I - H_i)^-1/2 e_i, as R's mmrm and clubSandwich.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from rlstrial.mmrm.covariance import LINEAR_IN_SAS_PARAMETERS
+from rlstrial.mmrm.design import Design
+from rlstrial.mmrm.likelihood import Likelihood
+
+DF_METHODS = (
+    "satterthwaite",
+    "kenward-roger",
+    "kenward-roger-linear",
+    "between-within",
+    "residual",
+)
+VCOV_METHODS = ("model", "empirical", "empirical-jackknife", "empirical-bias-reduced")
+
+
+def check_methods(df: str | None, vcov: str, method: str) -> str:
+    """The df method to use (the default follows the covariance, as SAS: Satterthwaite
+    for the model-based one, between-within for the empirical ones), or an error."""
+    if vcov not in VCOV_METHODS:
+        raise ValueError(f"vcov must be one of {', '.join(VCOV_METHODS)}, not {vcov!r}")
+    if df is None:
+        df = "satterthwaite" if vcov == "model" else "between-within"
+    if df not in DF_METHODS:
+        raise ValueError(f"df must be one of {', '.join(DF_METHODS)}, not {df!r}")
+    if df.startswith("kenward-roger"):
+        if method != "reml":
+            raise ValueError("Kenward-Roger needs REML estimation (method='reml'), not ML")
+        if vcov != "model":
+            raise ValueError(
+                f"Kenward-Roger adjusts the model-based covariance; it cannot be combined"
+                f" with vcov={vcov!r} (use df='between-within' or 'residual')"
+            )
+    if df == "satterthwaite" and vcov != "model":
+        raise ValueError(
+            f"Satterthwaite df are for the model-based covariance; with vcov={vcov!r} use"
+            " df='between-within' (SAS's default with EMPIRICAL) or 'residual'"
+        )
+    return df
+
+
+@dataclass
+class KenwardRoger:
+    """The pieces of the Kenward-Roger adjustment of one fit."""
+
+    adjusted: np.ndarray  # Phi_A
+    p: np.ndarray  # (k, p, p)
+    w: np.ndarray  # (k, k)
+
+    def df(self, phi: np.ndarray, matrix: np.ndarray) -> tuple[float, float]:
+        """Denominator df m and scale lambda of the F test of ``matrix`` @ beta (rows of
+        full row rank over the kept coefficients)."""
+        matrix = np.atleast_2d(matrix)
+        rank = len(matrix)
+        theta = matrix.T @ np.linalg.solve(matrix @ phi @ matrix.T, matrix)
+        m = np.einsum("ab,bc,kcd,de->kae", theta, phi, self.p, phi)  # Theta Phi P_k Phi
+        traces = np.einsum("kaa->k", m)
+        a1 = float(traces @ self.w @ traces)
+        a2 = float(np.einsum("kl,kab,lba->", self.w, m, m))
+        if a2 <= 1e-14 * max(1.0, abs(a1)):
+            return np.inf, 1.0
+        b = (a1 + 6 * a2) / (2 * rank)
+        g = ((rank + 1) * a1 - (rank + 4) * a2) / ((rank + 2) * a2)
+        denominator = 3 * rank + 2 * (1 - g)
+        c1, c2, c3 = g / denominator, (rank - g) / denominator, (rank + 2 - g) / denominator
+        e_star = 1 / (1 - a2 / rank)
+        v_star = 2 / rank * (1 + c1 * b) / ((1 - c2 * b) ** 2 * (1 - c3 * b))
+        rho = v_star / (2 * e_star**2)
+        m_df = 4 + (rank + 2) / (rank * rho - 1)
+        return float(m_df), float(m_df / (e_star * (m_df - 2)))
+
+
+def kenward_roger(
+    likelihood: Likelihood,
+    theta: np.ndarray,
+    phi: np.ndarray,
+    theta_covariance: np.ndarray,
+    linear: bool,
+) -> KenwardRoger:
+    """The Kenward-Roger adjustment at ``theta`` (``phi``: the model-based covariance
+    of the kept coefficients; ``theta_covariance``: the inverse observed information
+    of theta), in SAS's parameterisation of the structure."""
+    structure = likelihood.structure
+    n_per = structure.n_params
+    n = likelihood.n_theta
+    p = likelihood.p
+    inverse, _ = likelihood._inverses(theta)
+    jacobian = np.zeros((n, n))
+    first = np.zeros((n, structure.n_visits, structure.n_visits))
+    p_k = np.zeros((n, p, p))
+    correction = np.zeros((p, p))  # sum over same-group pairs of W_kl (Q_kl - R_kl / 4)
+    second_needed = not linear and structure.name not in LINEAR_IN_SAS_PARAMETERS
+    blocks = []
+    for group, part in enumerate(likelihood.split(theta)):
+        span = slice(group * n_per, (group + 1) * n_per)
+        jacobian[span, span] = structure.sas_jacobian(part)
+        d1, d2 = structure.sas_derivatives(structure.sas_parameters(part))
+        first[span] = d1
+        blocks.append((span, d2))
+    w = jacobian @ theta_covariance @ jacobian.T
+    for group, (span, d2) in enumerate(blocks):
+        members = likelihood.patterns.group == group
+        inv = inverse[members]
+        xx = likelihood.patterns.xx[members].reshape(-1, p * p)
+        d1 = first[span]
+        left = np.einsum("pab,kbc->kpac", inv, d1)  # Sigma^-1 dSigma_k
+        # P_k = -X' Sigma^-1 dSigma_k Sigma^-1 X
+        p_k[span] = -((left @ inv).reshape(n_per, -1) @ xx).reshape(n_per, p, p)
+        w_block = w[span, span]
+        for k in range(n_per):
+            # sum_l W_kl Sigma^-1 dSigma_k Sigma^-1 dSigma_l Sigma^-1
+            weighted = np.einsum("l,lpac->pac", w_block[k], left)
+            inner = left[k] @ weighted @ inv
+            if second_needed:
+                d2_weighted = np.einsum("l,lab->ab", w_block[k], d2[k])
+                inner = inner - inv @ d2_weighted @ inv / 4
+            correction += (inner.reshape(-1) @ xx).reshape(p, p)
+    cross = np.einsum("kl,kab,bc,lcd->ad", w, p_k, phi, p_k)
+    middle = correction - cross
+    adjusted = phi + 2 * phi @ middle @ phi
+    return KenwardRoger(adjusted=(adjusted + adjusted.T) / 2, p=p_k, w=w)
+
+
+def _whitened(design: Design, sigmas: list[np.ndarray], beta: np.ndarray):
+    """Per subject, padded to all visits: whitened design (S, T, p) and residuals
+    (S, T) (zeros at visits not seen)."""
+    subjects = design.subject_index
+    s, t, p = subjects.max() + 1, len(design.visits), design.x.shape[1]
+    x = np.zeros((s, t, p))
+    r = np.zeros((s, t))
+    w = np.ones((s, t))
+    seen = np.zeros((s, t), dtype=bool)
+    group = np.zeros(s, dtype=int)
+    x[subjects, design.visit_index] = design.x
+    r[subjects, design.visit_index] = design.y - design.x @ beta
+    w[subjects, design.visit_index] = design.weights
+    seen[subjects, design.visit_index] = True
+    group[subjects] = design.group_index
+    sigma = np.stack(sigmas)[group] / np.sqrt(w[:, :, None] * w[:, None, :])
+    pair = seen[:, :, None] & seen[:, None, :]
+    lower = np.linalg.cholesky(np.where(pair, sigma, np.eye(t)))
+    x_white = np.linalg.solve(lower, x)
+    r_white = np.linalg.solve(lower, r[:, :, None])[:, :, 0]
+    return x_white, r_white
+
+
+def empirical_covariance(
+    design: Design, sigmas: list[np.ndarray], beta: np.ndarray, phi: np.ndarray, kind: str
+) -> np.ndarray:
+    """The empirical covariance of the kept coefficients: ``kind`` is ``empirical``,
+    ``empirical-jackknife`` or ``empirical-bias-reduced``."""
+    x, r = _whitened(design, sigmas, beta)
+    if kind != "empirical":
+        hat = np.eye(r.shape[1]) - x @ phi @ x.transpose(0, 2, 1)  # I - H_i
+        if kind == "empirical-jackknife":
+            r = np.linalg.solve(hat, r[:, :, None])[:, :, 0]
+        else:
+            values, vectors = np.linalg.eigh(hat)
+            scaled = vectors / np.sqrt(np.clip(values, 1e-12, None))[:, None, :]
+            root = scaled @ vectors.transpose(0, 2, 1)  # (I - H_i)^-1/2, symmetric
+            r = (root @ r[:, :, None])[:, :, 0]
+    scores = np.einsum("sta,st->sa", x, r)
+    meat = scores.T @ scores
+    covariance = phi @ meat @ phi
+    return (covariance + covariance.T) / 2
+
+
+def between_within_df(design: Design) -> np.ndarray:
+    """Between-within df of each kept coefficient (SAS ``DDFM=BW``): a column constant
+    within every subject (the intercept included) gets the between-subject df, the
+    number of subjects with data minus the rank of those columns; the others get the
+    within-subject df, observations minus subjects minus the rank the remaining
+    columns add."""
+    x = design.x
+    subjects = design.subject_index
+    n_subjects = len(np.unique(subjects))
+    order = np.argsort(subjects, kind="stable")
+    boundaries = np.flatnonzero(np.diff(subjects[order])) + 1
+    between = np.ones(x.shape[1], dtype=bool)
+    for rows in np.split(order, boundaries):
+        between &= np.ptp(x[rows], axis=0) <= 1e-12 * (1 + np.abs(x[rows]).max(axis=0))
+    rank_between = np.linalg.matrix_rank(x[:, between]) if between.any() else 0
+    rank_all = np.linalg.matrix_rank(x)
+    between_df = n_subjects - rank_between
+    within_df = len(design.y) - n_subjects - (rank_all - rank_between)
+    return np.where(between, between_df, within_df).astype(float)
