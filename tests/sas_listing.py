@@ -118,36 +118,40 @@ def type3(path) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def lsmeans(path) -> pd.DataFrame:
+def lsmeans(path, n_levels: int = 2) -> pd.DataFrame:
+    """LS-means of an effect of ``n_levels`` class variables."""
     rows = []
     for tokens in read_listing(path)["lsmeans"]:
+        values = tokens[1 + n_levels :]
         rows.append(
             {
-                "levels": (tokens[1], tokens[2]),
-                "estimate": _value(tokens[3]),
-                "se": _value(tokens[4]),
-                "df": _value(tokens[5]),
-                "estimate_text": tokens[3],
-                "se_text": tokens[4],
-                "lower": _value(tokens[9]),
-                "upper": _value(tokens[10]),
+                "levels": tuple(tokens[1 : 1 + n_levels]),
+                "estimate": _value(values[0]),
+                "se": _value(values[1]),
+                "df": _value(values[2]),
+                "estimate_text": values[0],
+                "se_text": values[1],
+                "lower": _value(values[6]),
+                "upper": _value(values[7]),
             }
         )
     return pd.DataFrame(rows)
 
 
-def differences(path) -> pd.DataFrame:
+def differences(path, n_levels: int = 2) -> pd.DataFrame:
+    """Differences of LS-means of an effect of ``n_levels`` class variables."""
     rows = []
     for tokens in read_listing(path)["diffs"]:
+        values = tokens[1 + 2 * n_levels :]
         rows.append(
             {
-                "level_1": (tokens[1], tokens[2]),
-                "level_2": (tokens[3], tokens[4]),
-                "estimate": _value(tokens[5]),
-                "se": _value(tokens[6]),
-                "df": _value(tokens[7]),
-                "estimate_text": tokens[5],
-                "se_text": tokens[6],
+                "level_1": tuple(tokens[1 : 1 + n_levels]),
+                "level_2": tuple(tokens[1 + n_levels : 1 + 2 * n_levels]),
+                "estimate": _value(values[0]),
+                "se": _value(values[1]),
+                "df": _value(values[2]),
+                "estimate_text": values[0],
+                "se_text": values[1],
             }
         )
     return pd.DataFrame(rows)

@@ -386,3 +386,64 @@ def test_type3_with_a_covariate_by_class_interaction_as_sas_defines_it():
     sas = fit.type3().set_index("term")["f_value"].round(2)
     assert sas.to_dict() == {"Sex": 1.17, "age": 110.54, "Sex:age": 7.99}
     assert fit.type3(covariates="mean").set_index("term")["f_value"].round(2)["Sex"] == 10.16
+
+
+def test_kenward_roger_is_exact_for_the_two_sample_t_test():
+    """One visit: Sigma = s2, and the KR adjustment vanishes (Q_kl = P_k Phi P_l when
+    Sigma is a multiple of a fixed matrix), its df is n - 2, as the pooled t-test."""
+    data = complete_trial(visits=("V1",))
+    for df in ("kenward-roger", "kenward-roger-linear"):
+        fit = fit_mmrm(data, "y ~ arm", subject="id", visit="visit", df=df)
+        row = fit.coefficients.set_index("term").loc["arm[T.B]"]
+        plain = fit_mmrm(data, "y ~ arm", subject="id", visit="visit")
+        assert row.std_error == pytest.approx(
+            plain.coefficients.set_index("term").loc["arm[T.B]", "std_error"], rel=1e-10
+        )
+        assert row.df == pytest.approx(len(data) - 2, rel=1e-6)
+        assert fit.f_test(np.array([[0.0, 1.0]]))["den_df"] == pytest.approx(len(data) - 2)
+
+
+@pytest.mark.parametrize(
+    ("vcov", "hc"),
+    [("empirical", "HC0"), ("empirical-bias-reduced", "HC2"), ("empirical-jackknife", "HC3")],
+)
+def test_empirical_covariances_at_one_visit_are_the_ols_sandwiches(vcov, hc):
+    """With one visit every subject is its own cluster and Sigma a scalar, so the
+    empirical, bias-reduced and jackknife covariances are White's HC0, HC2 and HC3
+    (statsmodels)."""
+    import statsmodels.api as sm
+
+    rng = np.random.default_rng(5)
+    data = complete_trial(visits=("V1",))
+    data["x"] = rng.normal(size=len(data))
+    data["y"] = data["y"] + data["x"] * rng.normal(1, 1, len(data))  # heteroscedastic
+    fit = fit_mmrm(data, "y ~ arm + x", subject="id", visit="visit", vcov=vcov)
+    design = sm.add_constant(np.column_stack([(data["arm"] == "B").to_numpy(float), data["x"]]))
+    ols = sm.OLS(data["y"].to_numpy(), design).fit(cov_type=hc)
+    assert np.allclose(fit.beta_covariance, ols.cov_params(), rtol=1e-8)
+    assert fit.df_method == "between-within"
+
+
+def test_inference_options_are_checked():
+    data = complete_trial()
+    with pytest.raises(ValueError, match="Kenward-Roger needs REML"):
+        fit_mmrm(data, "y ~ arm", "id", "visit", method="ml", df="kenward-roger")
+    with pytest.raises(ValueError, match="cannot be combined with vcov='empirical'"):
+        fit_mmrm(data, "y ~ arm", "id", "visit", df="kenward-roger", vcov="empirical")
+    with pytest.raises(ValueError, match="df must be one of"):
+        fit_mmrm(data, "y ~ arm", "id", "visit", df="kr")
+    with pytest.raises(ValueError, match="vcov must be one of"):
+        fit_mmrm(data, "y ~ arm", "id", "visit", vcov="sandwich")
+
+
+def test_between_within_df_split_subjects_and_observations():
+    """24 subjects x 3 visits, arm between subjects, visit within: between df = 24 - 2
+    (intercept, arm), within df = 72 - 24 - 2 (two visit columns)."""
+    fit = fit_mmrm(complete_trial(), "y ~ arm + visit", "id", "visit", vcov="empirical")
+    table = fit.coefficients.set_index("term")["df"]
+    assert table.to_dict() == {
+        "Intercept": 22.0,
+        "arm[T.B]": 22.0,
+        "visit[T.V2]": 46.0,
+        "visit[T.V3]": 46.0,
+    }
