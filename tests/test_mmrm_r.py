@@ -176,3 +176,37 @@ def test_empirical_covariances_match_clubsandwich(trial, vcov, r_type, tolerance
     ours = fit.beta_covariance
     assert np.abs(ours - expected).max() <= tolerance * np.abs(expected).max()
     assert np.allclose(np.diag(ours), np.diag(expected), rtol=tolerance)
+
+
+def test_random_intercept_kenward_roger_matches_pbkrtest(trial):
+    """The random-intercept model with KR on its implied compound-symmetry covariance,
+    W from the expected information as pbkrtest (mmrm_trial_kr.R): coefficients'
+    adjusted standard errors and KR df (lmerTest), and the KR F test of the
+    treatment-by-visit interaction (pbkrtest::KRmodcomp). Within 1e-4: statsmodels'
+    MixedLM and lme4 stop 4e-5 apart in their variance estimates."""
+    from rlstrial.mmrm.random_effects import random_intercept_fit
+
+    fit = random_intercept_fit(
+        trial,
+        "AVAL ~ TRT01P * AVISIT + SITEID",
+        "USUBJID",
+        "AVISIT",
+        reference={"TRT01P": "control", "AVISIT": "Baseline", "SITEID": "S01"},
+        visit_levels=VISITS,
+        df="kenward-roger",
+        information="expected",
+    )
+    reference = pd.read_csv(RESULTS / "mmrm_trial_lmer_kr_coefficients.csv")
+    reference["term"] = reference["term"].map(python_name)
+    reference = reference.set_index("term")
+    ours = fit.coefficients.set_index("term").loc[reference.index]
+    assert np.allclose(ours["std_error"], reference["std_error"], rtol=1e-4)
+    assert np.allclose(ours["df"], reference["df"], rtol=1e-4)
+    interaction = [
+        k for k, name in enumerate(fit.design.columns) if "TRT01P[T." in name and ":" in name
+    ]
+    test = fit.f_test(np.eye(len(fit.beta))[interaction])
+    expected = pd.read_csv(RESULTS / "mmrm_trial_lmer_kr_interaction.csv").iloc[0]
+    assert test["num_df"] == expected.num_df == 12
+    assert test["den_df"] == pytest.approx(expected.den_df, rel=1e-4)
+    assert test["f_value"] == pytest.approx(expected.f_value, rel=1e-4)

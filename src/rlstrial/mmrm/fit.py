@@ -173,6 +173,7 @@ def fit_mmrm(
     threads: int | None = 1,
     df: str | None = None,
     vcov: str = "model",
+    information: str = "observed",
 ) -> MMRMResult:
     """Fit a mixed model for repeated measures (a GLS model with structured covariance).
 
@@ -241,6 +242,10 @@ def fit_mmrm(
         ``"empirical-bias-reduced"`` (Bell-McCaffrey, CR2). Every table, LS-mean,
         contrast and test of the result uses the chosen covariance and df, and
         ``fit_statistics`` records both.
+    information
+        The information matrix of the covariance parameters whose inverse weighs the
+        Kenward-Roger adjustment: ``"observed"`` (SAS, R's mmrm) or ``"expected"``
+        (Kenward & Roger 1997, R's pbkrtest).
 
     Returns
     -------
@@ -280,7 +285,13 @@ def fit_mmrm(
     """
     if method not in ("reml", "ml"):
         raise ValueError(f"method must be 'reml' or 'ml', not {method!r}")
-    inference = {"df_method": check_methods(df, vcov, method), "vcov_method": vcov}
+    if information not in ("observed", "expected"):
+        raise ValueError(f"information must be 'observed' or 'expected', not {information!r}")
+    inference = {
+        "df_method": check_methods(df, vcov, method),
+        "vcov_method": vcov,
+        "information": information,
+    }
     chain = [covariance, *[name for name in fallback if name != covariance]]
     for name in chain:
         if name not in STRUCTURES:
@@ -362,14 +373,16 @@ class MMRMResult:
     attempts: list[Attempt]
     df_method: str = "satterthwaite"
     vcov_method: str = "model"
+    information: str = "observed"
 
-    def _prepare(self, df_method: str, vcov_method: str) -> MMRMResult:
+    def _prepare(self, df_method: str, vcov_method: str, information: str) -> MMRMResult:
         """Set the inference methods and compute what every later table needs (the
         derivatives behind the df, the adjusted or empirical covariance), under the
         fit's thread limit: their one sizeable matrix product would otherwise run on
         every BLAS thread, and OpenBLAS threads then spin for a while, slowing the
         next fit when the cores are busy."""
         self.df_method, self.vcov_method = df_method, vcov_method
+        self.information = information
         if df_method == "satterthwaite":
             self._jacobian()
         self.beta_covariance  # noqa: B018 (computed now, cached)
@@ -400,6 +413,7 @@ class MMRMResult:
                 self.vcov,
                 self.theta_covariance,
                 linear=self.df_method == "kenward-roger-linear",
+                information=self.information,
             )
         return self._kr
 
@@ -513,6 +527,7 @@ class MMRMResult:
             "fallback_reason": "; ".join(f"{a.structure}: {a.message}" for a in self.attempts[:-1]),
             "df_method": self.df_method,
             "vcov": self.vcov_method,
+            "information": self.information if self.df_method.startswith("kenward") else "",
         }
         return pd.DataFrame({"statistic": list(rows), "value": list(rows.values())})
 

@@ -112,10 +112,18 @@ def kenward_roger(
     phi: np.ndarray,
     theta_covariance: np.ndarray,
     linear: bool,
+    information: str = "observed",
 ) -> KenwardRoger:
     """The Kenward-Roger adjustment at ``theta`` (``phi``: the model-based covariance
     of the kept coefficients; ``theta_covariance``: the inverse observed information
-    of theta), in SAS's parameterisation of the structure."""
+    of theta), in SAS's parameterisation of the structure.
+
+    W is the inverse of the observed REML information (``information="observed"``,
+    as SAS and R's mmrm) or of the expected one (``"expected"``, as Kenward & Roger
+    1997 and R's pbkrtest): 1/2 tr(P dSigma_k P dSigma_l), P = V^-1 - V^-1 X Phi X' V^-1.
+    """
+    if information not in ("observed", "expected"):
+        raise ValueError(f"information must be 'observed' or 'expected', not {information!r}")
     structure = likelihood.structure
     n_per = structure.n_params
     n = likelihood.n_theta
@@ -133,7 +141,10 @@ def kenward_roger(
         d1, d2 = structure.sas_derivatives(structure.sas_parameters(part))
         first[span] = d1
         blocks.append((span, d2))
-    w = jacobian @ theta_covariance @ jacobian.T
+    if information == "observed":
+        w = jacobian @ theta_covariance @ jacobian.T
+    else:
+        w = np.linalg.inv(_expected_information(likelihood, inverse, first, phi))
     for group, (span, d2) in enumerate(blocks):
         members = likelihood.patterns.group == group
         inv = inverse[members]
@@ -155,6 +166,34 @@ def kenward_roger(
     middle = correction - cross
     adjusted = phi + 2 * phi @ middle @ phi
     return KenwardRoger(adjusted=(adjusted + adjusted.T) / 2, p=p_k, w=w)
+
+
+def _expected_information(likelihood, inverse, first, phi) -> np.ndarray:
+    """The expected REML information of the parameters whose dSigma are ``first``."""
+    n_per = likelihood.structure.n_params
+    n = likelihood.n_theta
+    p = likelihood.p
+    information = np.zeros((n, n))
+    p_k = np.zeros((n, p, p))
+    for group in range(likelihood.n_groups):
+        span = slice(group * n_per, (group + 1) * n_per)
+        members = likelihood.patterns.group == group
+        inv = inverse[members]
+        counts = likelihood.patterns.n[members]
+        xx = likelihood.patterns.xx[members].reshape(-1, p * p)
+        x_phi = xx @ phi.ravel()  # per pattern and visit pair: sum_ab xx[t, u, a, b] phi[a, b]
+        left = np.einsum("pab,kbc->kpac", inv, first[span])  # Sigma^-1 dSigma_k
+        p_k[span] = -((left @ inv).reshape(n_per, -1) @ xx).reshape(n_per, p, p)
+        for k in range(n_per):
+            for m in range(k, n_per):
+                product = left[k] @ left[m]
+                trace = float(counts @ np.einsum("paa->p", product))
+                q_trace = float((product @ inv).reshape(-1) @ x_phi)
+                value = trace - 2 * q_trace
+                information[span.start + k, span.start + m] = value
+                information[span.start + m, span.start + k] = value
+    information += np.einsum("ab,kbc,cd,lda->kl", phi, p_k, phi, p_k)
+    return information / 2
 
 
 def _whitened(design: Design, sigmas: list[np.ndarray], beta: np.ndarray):

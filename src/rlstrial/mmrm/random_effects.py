@@ -53,12 +53,18 @@ def random_intercept_fit(
     reference: dict | None = None,
     visit_levels: list | None = None,
     reml: bool = True,
+    df: str | None = None,
+    vcov: str = "model",
+    information: str = "observed",
 ) -> MMRMResult:
     """A random-intercept model fitted by MixedLM, as an :class:`MMRMResult`.
 
     MixedLM estimates the variances; the marginal model (compound symmetry with
-    those variances) gives GLS estimates, standard errors, Satterthwaite df,
-    LS-means and contrasts through the MMRM engine, as lmerTest does for lme4.
+    those variances) gives GLS estimates, standard errors, df, LS-means and
+    contrasts through the MMRM engine, as lmerTest does for lme4. ``df``, ``vcov``
+    and ``information`` are those of :func:`rlstrial.mmrm.fit_mmrm`: Kenward-Roger
+    is computed on the implied marginal covariance, as pbkrtest does for lme4 (with
+    the expected information).
     """
     frame = _with_reference(data, reference)
     outcome = formula.split("~")[0].strip()
@@ -86,6 +92,9 @@ def random_intercept_fit(
         reference=reference,
         visit_levels=visit_levels,
         covariance_parameters={"CS": between, "Residual": residual},
+        df=df,
+        vcov=vcov,
+        information=information,
     )
 
 
