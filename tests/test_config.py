@@ -124,8 +124,9 @@ TOP_KEYS = (
             "  alpha: 0.05",
             "  aplha: 0.05",
             "  - analysis.aplha: unknown key (choices: 'estimand', 'population', 'outcomes',"
-            " 'primary', 'covariates', 'covariance', 'fallback', 'alpha', 'multiplicity',"
-            " 'imputation', 'rerandomization', 'responder', 'analyses'); did you mean 'alpha'?",
+            " 'primary', 'covariates', 'covariance', 'fallback', 'df_method', 'vcov', 'alpha',"
+            " 'multiplicity', 'imputation', 'rerandomization', 'responder', 'analyses');"
+            " did you mean 'alpha'?",
         ),
         (  # an item of a list: an arm
             '  - {code: massager, label: "Foot massager", massager: true, heat: false}',
@@ -137,7 +138,8 @@ TOP_KEYS = (
             "    - {name: per_protocol, baseline: covariate, population: PPROTFL}  # sensitivity",
             "    - {name: per_protocol, baseline: covariate, populaton: PPROTFL}",
             "  - analysis.analyses[3].populaton: unknown key (choices: 'name', 'baseline',"
-            " 'model', 'population', 'covariates'); did you mean 'population'?",
+            " 'model', 'population', 'covariates', 'df_method', 'vcov'); did you mean"
+            " 'population'?",
         ),
         (  # inside an instrument, keyed by its code
             "        max_missing: 4",

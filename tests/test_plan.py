@@ -93,7 +93,7 @@ def with_change(path: str, value) -> dict:
             "analysis.primary.analysis",
             "mmmr",
             "analysis.primary.analysis: 'mmmr' is not an analysis of the plan (choices: 'mmrm',"
-            " 'clda', 'random_intercept', 'per_protocol'); did you mean 'mmrm'?",
+            " 'clda', 'random_intercept', 'per_protocol', 'robust'); did you mean 'mmrm'?",
         ),
     ],
 )
@@ -152,6 +152,39 @@ def test_the_family_and_analyses_resolve_to_canonical_settings():
     assert plan.multiplicity.family == build_plan(base()).multiplicity.family
     per_protocol = plan.analysis("per_protocol")
     assert (per_protocol.population, per_protocol.covariates) == ("PPROTFL", ("SITEID",))
+
+
+def test_each_analysis_gets_its_inference_methods():
+    """An analysis' own df method and covariance win; one that changes only the
+    covariance gets that covariance's default df (between-within for an empirical one,
+    as SAS), not the section's df method."""
+    config = base()
+    config["analysis"]["df_method"] = "kenward-roger"
+    config["analysis"]["analyses"] = [
+        {"name": "a", "baseline": "covariate"},
+        {"name": "b", "baseline": "covariate", "vcov": "empirical-jackknife"},
+        {"name": "c", "baseline": "covariate", "vcov": "empirical", "df_method": "residual"},
+        {"name": "d", "baseline": "covariate", "df_method": "kenward-roger-linear"},
+    ]
+    config["analysis"]["primary"]["analysis"] = "a"
+    plan = build_plan(config)
+    assert [(a.df_method, a.vcov) for a in plan.analyses] == [
+        ("kenward-roger", "model"),
+        ("between-within", "empirical-jackknife"),
+        ("residual", "empirical"),
+        ("kenward-roger-linear", "model"),
+    ]
+
+
+def test_an_impossible_combination_of_inference_methods_is_a_plan_problem():
+    config = base()
+    config["analysis"]["analyses"][1]["vcov"] = "empirical"
+    config["analysis"]["analyses"][1]["df_method"] = "kenward-roger"
+    (problem,) = plan_problems(config)
+    assert problem.startswith(
+        "analysis.analyses[1] (clda): df_method 'kenward-roger' with vcov 'empirical':"
+        " Kenward-Roger adjusts the model-based covariance"
+    )
 
 
 def test_sections_travel_as_plain_data_and_come_back_equal():

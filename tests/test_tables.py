@@ -9,6 +9,8 @@ import pytest
 
 from rlstrial.tables import table_outcome, write_table_formats
 
+ESTIMATE = "estimate (95% CI; Kenward-Roger df and adjusted SE)"
+
 
 def test_outcome_table_rows(tmp_path):
     results = pd.DataFrame(
@@ -17,6 +19,8 @@ def test_outcome_table_rows(tmp_path):
             "kind": ["lsmean", "lsmean", "contrast"],
             "arm": ["control", "massager", ""],
             "ci_level": 0.95,
+            "df_method": "kenward-roger",
+            "vcov": "model",
             "contrast": ["LS-mean control", "LS-mean massager", "massager vs control"],
             "estimate": [-1.0, -6.0, -5.0],
             "std_error": [0.5, 0.5, 0.7],
@@ -40,8 +44,8 @@ def test_outcome_table_rows(tmp_path):
     table = table_outcome(results, adqs, "X", ["control", "massager"])
     rows = table.set_index("row")
     assert rows.loc["control", "raw mean (SD)"] == "21.0 (1.4)"
-    assert rows.loc["massager", "estimate (95% CI)"] == "LS-mean -6.00 (SE 0.50)"
-    assert rows.loc["massager vs control", "estimate (95% CI)"] == "-5.00 (-6.40, -3.60)"
+    assert rows.loc["massager", ESTIMATE] == "LS-mean -6.00 (SE 0.50)"
+    assert rows.loc["massager vs control", ESTIMATE] == "-5.00 (-6.40, -3.60)"
     assert rows.loc["massager vs control", "p"] == "<0.001"
     assert rows.loc["massager vs control", "p adjusted"] == "0.001 (holm)"
     paths = write_table_formats(table, tmp_path / "a" / "x", "X")
@@ -53,7 +57,8 @@ def test_outcome_table_rows(tmp_path):
         assert "massager vs control" in docx.read("word/document.xml").decode()
     assert "<table" in paths[2].read_text() and "| massager vs control" in paths[1].read_text()
     latex = paths[4].read_text()
-    assert latex.startswith("% X\n\\begin{tabular}{lllllll}\n\\toprule\n")
+    # the long estimate header makes its column a wrapped paragraph
+    assert latex.startswith("% X\n\\begin{tabular}{llllp{4cm}ll}\n\\toprule\n")
     assert "massager vs control & 4 &  & -5.00 (-6.40, -3.60) & \\textless{}0.001" in latex
 
 

@@ -44,6 +44,8 @@ RESULT_COLUMNS = [
     "estimate",
     "std_error",
     "df",
+    "df_method",
+    "vcov",
     "ci_level",
     "ci_lower",
     "ci_upper",
@@ -170,7 +172,14 @@ def fit_outcome(
         from rlstrial.mmrm.random_effects import random_intercept_fit
 
         return random_intercept_fit(
-            data, formula, "USUBJID", "AVISIT", reference=reference, visit_levels=visits
+            data,
+            formula,
+            "USUBJID",
+            "AVISIT",
+            reference=reference,
+            visit_levels=visits,
+            df=analysis.df_method,
+            vcov=analysis.vcov,
         )
     return fit_mmrm(
         data,
@@ -182,6 +191,8 @@ def fit_outcome(
         reference=reference,
         visit_levels=visits,
         threads=threads,
+        df=analysis.df_method,
+        vcov=analysis.vcov,
     )
 
 
@@ -232,7 +243,9 @@ def analyse_outcome(
         ``vs control``, ``main effect`` or ``interaction``; ``active`` and
         ``reference`` name what is compared, see :class:`rlstrial.plan.Contrast`);
         ``contrast`` is the display label (``"LS-mean <arm>"`` or the contrast's
-        name). ``ci_level`` is the confidence level of ``ci_lower`` and ``ci_upper``
+        name). ``df_method`` and ``vcov`` name the degrees of freedom and the
+        covariance of the estimates (:func:`rlstrial.mmrm.fit_mmrm`). ``ci_level`` is
+        the confidence level of ``ci_lower`` and ``ci_upper``
         (1 - ``plan.alpha``). ``p_adjusted`` is adjusted within each visit over the
         contrasts of the multiplicity family (``adjustment`` names the method; others
         carry their unadjusted p and ``"none"``). A row the data cannot estimate (an arm with no
@@ -280,6 +293,8 @@ def summarize_analysis(
     )
     table = pd.concat([described.drop(columns="contrast"), table], axis=1)
     table["ci_level"] = 1 - plan.alpha
+    table["df_method"] = fit.df_method
+    table["vcov"] = fit.vcov_method
     table["note"] = _estimability_notes(fit.estimable(matrix), design, meta, counts)
     table = _adjust(table, plan.multiplicity, fit, fit.kept_columns(matrix))
     for note in sorted(set(table["note"]) - {""}):
@@ -380,8 +395,9 @@ def dunnett_adjusted(fit: MMRMResult, matrix: np.ndarray, seed: int = 20260101) 
     """Model-based Dunnett-type adjusted p-values of the contrasts ``matrix @ beta``.
 
     The contrasts' t statistics are taken as jointly multivariate t with the
-    correlation of their estimates (from the model) and the smallest of their
-    Satterthwaite df; the adjusted p of contrast i is P(max_j |T_j| >= |t_i|). The
+    correlation of their estimates (from the covariance the fit's inference uses) and
+    the smallest of their df (by the fit's df method); the adjusted p of contrast i
+    is P(max_j |T_j| >= |t_i|). The
     multivariate t probabilities are computed by scipy's randomised quasi-Monte Carlo
     integration with a fixed seed (reproducible; absolute error about 1e-4).
 
@@ -391,8 +407,8 @@ def dunnett_adjusted(fit: MMRMResult, matrix: np.ndarray, seed: int = 20260101) 
 
     >>> from types import SimpleNamespace
     >>> from scipy import stats
-    >>> fit = SimpleNamespace(beta=np.array([2.0, 0.5]), vcov=np.eye(2),
-    ...                       satterthwaite_df=lambda row: 1e6)
+    >>> fit = SimpleNamespace(beta=np.array([2.0, 0.5]), beta_covariance=np.eye(2),
+    ...                       row_df=lambda row: 1e6)
     >>> p = 2 * stats.norm.sf([2.0, 0.5])
     >>> sidak = 1 - (1 - p) ** 2
     >>> bool(np.allclose(dunnett_adjusted(fit, np.eye(2)), sidak, atol=1e-3))
@@ -401,10 +417,10 @@ def dunnett_adjusted(fit: MMRMResult, matrix: np.ndarray, seed: int = 20260101) 
     from scipy import stats
 
     estimate = matrix @ fit.beta
-    covariance = matrix @ fit.vcov @ matrix.T
+    covariance = matrix @ fit.beta_covariance @ matrix.T
     se = np.sqrt(np.diag(covariance))
     correlation = covariance / np.outer(se, se)
-    df = min(fit.satterthwaite_df(row) for row in matrix)
+    df = min(fit.row_df(row) for row in matrix)
     t_values = np.abs(estimate / se)
     k = len(t_values)
     adjusted = []

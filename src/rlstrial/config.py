@@ -293,8 +293,8 @@ def schema_problems(config: dict[str, Any]) -> list[str]:
     analysis.analyses[1].baseline: 'cdla' is not an allowed value
     (choices: 'covariate', 'clda', 'none'); did you mean 'clda'?
     analysis.aplha: unknown key (choices: 'estimand', 'population', 'outcomes', 'primary',
-    'covariates', 'covariance', 'fallback', 'alpha', 'multiplicity', 'imputation',
-    'rerandomization', 'responder', 'analyses'); did you mean 'alpha'?
+    'covariates', 'covariance', 'fallback', 'df_method', 'vcov', 'alpha', 'multiplicity',
+    'imputation', 'rerandomization', 'responder', 'analyses'); did you mean 'alpha'?
     """
     located = {
         (_position(config, parts), problem): None

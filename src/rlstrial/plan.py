@@ -21,6 +21,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from rlstrial.config import ConfigError
+from rlstrial.mmrm.options import check_methods
 
 FACTORS = ("massager", "heat")
 INTERACTION = "massager x heat interaction"
@@ -247,6 +248,35 @@ class ModelSettings:
     fallback: tuple[str, ...]
 
 
+#: how each df method and covariance of the fixed effects reads in tables and reports
+INFERENCE_LABELS = {
+    "satterthwaite": "Satterthwaite df",
+    "kenward-roger": "Kenward-Roger df and adjusted SE",
+    "kenward-roger-linear": "Kenward-Roger (linear) df and adjusted SE",
+    "between-within": "between-within df",
+    "residual": "residual df",
+    "model": "model-based SE",
+    "empirical": "empirical (sandwich) SE",
+    "empirical-jackknife": "jackknife (CR3) SE",
+    "empirical-bias-reduced": "bias-reduced (CR2) SE",
+}
+
+
+def inference_label(df_method: str, vcov: str) -> str:
+    """The df method and the covariance of the estimates, in words.
+
+    Examples
+    --------
+    >>> inference_label("kenward-roger", "model")
+    'Kenward-Roger df and adjusted SE'
+    >>> inference_label("between-within", "empirical")
+    'between-within df, empirical (sandwich) SE'
+    """
+    if df_method.startswith("kenward-roger"):
+        return INFERENCE_LABELS[df_method]
+    return f"{INFERENCE_LABELS[df_method]}, {INFERENCE_LABELS[vcov]}"
+
+
 @dataclass(frozen=True)
 class Analysis:
     """One analysis of the plan, with its population and covariates resolved."""
@@ -256,6 +286,13 @@ class Analysis:
     model: str
     population: str
     covariates: tuple[str, ...]
+    df_method: str = "satterthwaite"
+    vcov: str = "model"
+
+    @property
+    def inference(self) -> str:
+        """The df method and the covariance of the estimates, in words."""
+        return inference_label(self.df_method, self.vcov)
 
 
 @dataclass(frozen=True)
@@ -423,6 +460,19 @@ def _scale_labels(config: dict) -> dict[str, tuple[str, str]]:
     }
 
 
+def _inference(plan: dict[str, Any], analysis: dict[str, Any]) -> dict[str, str]:
+    """An analysis' df method and covariance of the fixed effects: its own, else the
+    analysis section's; without a df method, Satterthwaite for the model-based
+    covariance and between-within for an empirical one (as SAS)."""
+    vcov = analysis.get("vcov", plan.get("vcov", "model"))
+    df = analysis.get("df_method")
+    if df is None and vcov == plan.get("vcov", "model"):
+        df = plan.get("df_method")
+    if df is None:
+        df = "satterthwaite" if vcov == "model" else "between-within"
+    return {"df_method": df, "vcov": vcov}
+
+
 def plan_problems(config: dict[str, Any]) -> list[str]:
     """Every cross-reference of ``config["analysis"]`` that points at nothing.
 
@@ -447,6 +497,15 @@ def plan_problems(config: dict[str, Any]) -> list[str]:
         for where, value, choices, what in _references(config)
         if value not in choices
     ]
+    for index, analysis in enumerate(config["analysis"]["analyses"]):
+        chosen = _inference(config["analysis"], analysis)
+        try:
+            check_methods(chosen["df_method"], chosen["vcov"], "reml")
+        except ValueError as error:
+            problems.append(
+                f"analysis.analyses[{index}] ({analysis['name']}): df_method"
+                f" {chosen['df_method']!r} with vcov {chosen['vcov']!r}: {error}"
+            )
     for key, values in (
         ("analyses", [analysis["name"] for analysis in config["analysis"]["analyses"]]),
         ("outcomes", config["analysis"]["outcomes"]),
@@ -586,7 +645,9 @@ def build_plan(config: dict[str, Any]) -> Plan:
     >>> plan.design.control, plan.primary_contrast.active, plan.multiplicity.method
     ('control', 'massager', 'holm')
     >>> [a.population for a in plan.analyses]
-    ['ITTFL', 'ITTFL', 'ITTFL', 'PPROTFL']
+    ['ITTFL', 'ITTFL', 'ITTFL', 'PPROTFL', 'ITTFL']
+    >>> [a.inference for a in plan.analyses if a.name in ("mmrm", "robust")]
+    ['Satterthwaite df, model-based SE', 'between-within df, empirical (sandwich) SE']
     """
     problems = plan_problems(config)
     if problems:
@@ -618,6 +679,7 @@ def build_plan(config: dict[str, Any]) -> Plan:
                 model=a.get("model", "mmrm"),
                 population=a.get("population", plan["population"]),
                 covariates=tuple(a.get("covariates", plan["covariates"])),
+                **_inference(plan, a),
             )
             for a in plan["analyses"]
         ),

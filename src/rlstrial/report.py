@@ -98,6 +98,58 @@ def _without_free_text(config: dict) -> dict:
     return {**config, "reasons": coded}
 
 
+#: covariance structures in words
+STRUCTURE_LABELS = {
+    "us": "unstructured",
+    "cs": "compound symmetry",
+    "csh": "heterogeneous compound symmetry",
+    "ar1": "first-order autoregressive",
+    "ar1h": "heterogeneous first-order autoregressive",
+    "toep": "Toeplitz",
+    "toeph": "heterogeneous Toeplitz",
+    "adh": "first-order ante-dependence",
+}
+
+
+def analysis_methods(config: dict) -> list[str]:
+    """One sentence per analysis of the plan: model, covariance, baseline handling,
+    population, covariates, and the df and standard errors of its tests.
+
+    Examples
+    --------
+    >>> from rlstrial.config import load_config
+    >>> for line in analysis_methods(load_config("config/config.yaml"))[:1]:
+    ...     print(line)  # doctest: +NORMALIZE_WHITESPACE
+    mmrm: MMRM, REML, unstructured covariance (if it does not converge:
+    heterogeneous Toeplitz, heterogeneous first-order autoregressive, heterogeneous
+    compound symmetry, compound symmetry); change from baseline with baseline as
+    covariate; population ITTFL; covariates SITEID; Satterthwaite df, model-based SE.
+    """
+    from rlstrial.plan import build_plan
+
+    plan = build_plan(config)
+    baseline = {
+        "covariate": "change from baseline with baseline as covariate",
+        "clda": "constrained longitudinal data analysis (baseline in the response)",
+        "none": "post-baseline values without baseline",
+    }
+    lines = []
+    for analysis in plan.analyses:
+        if analysis.model == "random_intercept":
+            model = "random-intercept model (compound symmetry), REML"
+        else:
+            fallback = ", ".join(STRUCTURE_LABELS[s] for s in plan.model.fallback)
+            model = f"MMRM, REML, {STRUCTURE_LABELS[plan.model.covariance]} covariance" + (
+                f" (if it does not converge: {fallback})" if fallback else ""
+            )
+        covariates = ", ".join(analysis.covariates) or "none"
+        lines.append(
+            f"{analysis.name}: {model}; {baseline[analysis.baseline]}; population"
+            f" {analysis.population}; covariates {covariates}; {analysis.inference}."
+        )
+    return lines
+
+
 def build_report(
     config: dict,
     estimand_path: str | Path,
@@ -141,6 +193,9 @@ def build_report(
         if isinstance(value, list):
             value = "; ".join(f"{v['event']}: {v['strategy']}" for v in value)
         parts.append(f"<li><b>{html.escape(key)}</b>: {html.escape(str(value))}</li>")
+    parts.append("</ul>")
+    parts.append("<h2>Analyses</h2><ul>")
+    parts += [f"<li>{html.escape(line)}</li>" for line in analysis_methods(config)]
     parts.append("</ul>")
     parts.append("<h2>Tables</h2>")
     parts += [Path(t).read_text(encoding="utf-8") for t in tables]

@@ -52,17 +52,33 @@ def _module_imports(module: str) -> frozenset[str]:
     return frozenset(_imported(_tree(module)))
 
 
+@cache
+def _top_level_imports(module: str) -> frozenset[str]:
+    """What a package's ``__init__`` imports when it runs: its top-level imports, not
+    those inside functions (a module ``__getattr__`` importing on first use)."""
+    tree = _tree(module)
+    return frozenset(
+        found
+        for node in tree.body
+        if isinstance(node, ast.Import | ast.ImportFrom)
+        for found in _imported(node)
+    )
+
+
 def _closure(modules: set[str]) -> set[str]:
-    seen: set[str] = set()
-    todo = list(modules)
+    """The modules that importing ``modules`` runs: what each imports, in turn, and
+    the packages above each (with what they import at their top level)."""
+    seen: dict[str, bool] = {}  # module -> whether reached only as a package above
+    todo = [(module, False) for module in modules]
     while todo:
-        module = todo.pop()
-        if module in seen:
+        module, as_parent = todo.pop()
+        if module in seen and (as_parent or not seen[module]):
             continue
-        seen.add(module)
+        seen[module] = as_parent
         parents = [".".join(module.split(".")[:k]) for k in range(2, module.count(".") + 1)]
-        todo += [*_module_imports(module), *parents]
-    return seen
+        imports = _top_level_imports(module) if as_parent else _module_imports(module)
+        todo += [(m, False) for m in imports] + [(parent, True) for parent in parents]
+    return set(seen)
 
 
 @cache

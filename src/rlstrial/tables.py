@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 
 from rlstrial.io import write_table
-from rlstrial.plan import Design, Multiplicity, ci_label
+from rlstrial.plan import Design, Multiplicity, ci_label, inference_label
 
 
 def _mean_sd(values: pd.Series) -> str:
@@ -209,11 +209,14 @@ def table_outcome(
 ) -> pd.DataFrame:
     """For one outcome: per visit, n and raw mean (SD) per arm, LS-means (SE), each
     arm vs control, the factorial main effects and the interaction, with their CI (at
-    the level the results record, ``ci_level``) and unadjusted and adjusted p; a row the
+    the level the results record, ``ci_level``, and the df and standard errors named
+    in the column's header) and unadjusted and adjusted p; a row the
     data cannot estimate reads "not estimable" (its reason is in the result table's
     ``note``)."""
     rows = []
-    estimate = f"estimate ({ci_label(results['ci_level'].iloc[0])})"
+    first = results.iloc[0]
+    inference = inference_label(first["df_method"], first["vcov"])
+    estimate = f"estimate ({ci_label(first['ci_level'])}; {inference})"
     data = adqs[(adqs["PARAMCD"] == paramcd) & (adqs["ANL01FL"] == "Y")]
     for visit in dict.fromkeys(results["visit"]):
         at_visit = data[data["AVISIT"] == visit]

@@ -2,17 +2,28 @@
 
 >>> from rlstrial.mmrm import fit_mmrm, STRUCTURES
 >>> STRUCTURES
-('us', 'cs', 'csh', 'ar1', 'ar1h', 'toeph', 'adh')
-"""
+('us', 'cs', 'csh', 'ar1', 'ar1h', 'toep', 'toeph', 'adh')
 
-from rlstrial.mmrm.covariance import STRUCTURES
-from rlstrial.mmrm.design import MMRMDataError
-from rlstrial.mmrm.fit import DEFAULT_FALLBACK, MMRMConvergenceError, MMRMResult, fit_mmrm
+The names are imported on first use, so that ``rlstrial.mmrm.options`` (the method
+names the analysis plan checks) loads without the engine and its dependencies.
+"""
 
 
 def __getattr__(name: str):
-    # the random-effects wrapper imports statsmodels' formula API: only on first use
+    if name == "STRUCTURES":
+        from rlstrial.mmrm.covariance import STRUCTURES
+
+        return STRUCTURES
+    if name == "MMRMDataError":
+        from rlstrial.mmrm.design import MMRMDataError
+
+        return MMRMDataError
+    if name in ("DEFAULT_FALLBACK", "MMRMConvergenceError", "MMRMResult", "fit_mmrm"):
+        from rlstrial.mmrm import fit
+
+        return getattr(fit, name)
     if name == "fit_random_effects":
+        # the random-effects wrapper imports statsmodels' formula API
         from rlstrial.mmrm.random_effects import fit_random_effects
 
         return fit_random_effects
