@@ -9,6 +9,11 @@ nlme::gls(corSymm + varIdent) (unstructured, up to --r-max subjects) and
 lme4::lmer (random intercept, the same model as compound symmetry, for the cs
 rows), and the ratios printed.
 
+Then the inference methods (--inference-only for this part alone; --no-inference to
+skip): fit + every coefficient's df with Satterthwaite, Kenward-Roger, KR(linear) and
+the empirical covariance (between-within df), and each one's time relative to the
+Satterthwaite fit (the target: KR adds at most 50 %).
+
 Then BLAS threads (--threads-sizes, none to skip; --threads-only for this part
 alone): the simulated unstructured fit + df, median over --threads-rounds fresh
 processes per case of --threads-repeat fits each (after a warm-up fit):
@@ -224,11 +229,48 @@ def main() -> None:
     parser.add_argument("--threads-repeat", type=int, default=5, help="fits per process")
     parser.add_argument("--threads-rounds", type=int, default=5, help="processes per case")
     parser.add_argument("--threads-only", action="store_true", help="only the BLAS threads part")
+    parser.add_argument("--inference-only", action="store_true", help="only the inference part")
+    parser.add_argument("--no-inference", action="store_true")
     args = parser.parse_args()
+    if args.inference_only:
+        inference_section(args.repeat)
+        return
     if not args.threads_only:
         engine(args)
+        if not args.no_inference:
+            inference_section(args.repeat)
     if args.threads_sizes:
         thread_section(args.threads_sizes, args.threads_repeat, args.threads_rounds)
+
+
+INFERENCE = {
+    "satterthwaite": {},
+    "kenward-roger": {"df": "kenward-roger"},
+    "kr-linear": {"df": "kenward-roger-linear"},
+    "empirical": {"vcov": "empirical"},
+}
+
+
+def inference_section(repeat: int) -> None:
+    cases = []
+    if (SHARED / "fev_data.csv").exists():
+        fev = pd.read_csv(SHARED / "fev_data.csv")
+        formula = "FEV1 ~ ARMCD * AVISIT + RACE + SEX"
+        cases.append(("FEV", 200, 4, fev, formula, "USUBJID", "AVISIT"))
+        bcva = pd.read_csv(SHARED / "bcva_data.csv")
+        formula = "BCVA_CHG ~ ARMCD * AVISIT + RACE + BCVA_BL"
+        cases.append(("BCVA", 1000, 10, bcva, formula, "USUBJID", "AVISIT"))
+    for n in (400, 4000):
+        cases.append(("simulated", n, 5, simulate(n), "y ~ arm * visit", "id", "visit"))
+    print(f"\n{'data':<14} {'subjects':>7} x T  " + "  ".join(f"{k:>22}" for k in INFERENCE))
+    for label, n, t, data, formula, subject, visit in cases:
+        times = {
+            name: timed(repeat, fit_mmrm, data, formula, subject=subject, visit=visit, **options)[0]
+            for name, options in INFERENCE.items()
+        }
+        base = times["satterthwaite"]
+        cells = [f"{seconds:>8.3f} s ({seconds / base - 1:+5.0%})" for seconds in times.values()]
+        print(f"{label:<14} {n:>7} x {t:<2} " + "  ".join(f"{c:>22}" for c in cells), flush=True)
 
 
 def engine(args: argparse.Namespace) -> None:

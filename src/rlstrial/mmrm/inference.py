@@ -58,10 +58,13 @@ class KenwardRoger:
         matrix = np.atleast_2d(matrix)
         rank = len(matrix)
         theta = matrix.T @ np.linalg.solve(matrix @ phi @ matrix.T, matrix)
-        m = np.einsum("ab,bc,kcd,de->kae", theta, phi, self.p, phi)  # Theta Phi P_k Phi
+        m = (theta @ phi) @ self.p @ phi  # Theta Phi P_k Phi, for every k
         traces = np.einsum("kaa->k", m)
         a1 = float(traces @ self.w @ traces)
-        a2 = float(np.einsum("kl,kab,lba->", self.w, m, m))
+        # sum_kl W_kl tr(M_k M_l) = sum_kl W_kl <M_k, M_l'> (elementwise)
+        flat = m.reshape(len(m), -1)
+        flat_t = m.transpose(0, 2, 1).reshape(len(m), -1)
+        a2 = float(np.sum(self.w * (flat @ flat_t.T)))
         if a2 <= 1e-14 * max(1.0, abs(a1)):
             return np.inf, 1.0
         b = (a1 + 6 * a2) / (2 * rank)
@@ -131,7 +134,9 @@ def kenward_roger(
                 d2_weighted = np.einsum("l,lab->ab", w_block[k], d2[k])
                 inner = inner - inv @ d2_weighted @ inv / 4
             correction += (inner.reshape(-1) @ xx).reshape(p, p)
-    cross = np.einsum("kl,kab,bc,lcd->ad", w, p_k, phi, p_k)
+    # sum_kl W_kl P_k Phi P_l
+    weighted_p = np.einsum("kl,lcd->kcd", w, p_k)
+    cross = np.einsum("kab,kbd->ad", p_k @ phi, weighted_p)
     middle = correction - cross
     adjusted = phi + 2 * phi @ middle @ phi
     return KenwardRoger(adjusted=(adjusted + adjusted.T) / 2, p=p_k, w=w)
@@ -161,7 +166,10 @@ def _expected_information(likelihood, inverse, first, phi) -> np.ndarray:
                 value = trace - 2 * q_trace
                 information[span.start + k, span.start + m] = value
                 information[span.start + m, span.start + k] = value
-    information += np.einsum("ab,kbc,cd,lda->kl", phi, p_k, phi, p_k)
+    # tr(Phi P_k Phi P_l)
+    left_product = (phi @ p_k).reshape(n, -1)
+    right_product = (phi @ p_k).transpose(0, 2, 1).reshape(n, -1)
+    information += left_product @ right_product.T
     return information / 2
 
 
