@@ -447,3 +447,89 @@ def test_between_within_df_split_subjects_and_observations():
         "visit[T.V2]": 46.0,
         "visit[T.V3]": 46.0,
     }
+
+
+def test_the_result_describes_itself_and_keeps_its_tables():
+    fit = fit_mmrm(complete_trial(), "y ~ arm * visit", "id", "visit", df="kenward-roger")
+    lines = repr(fit).splitlines()
+    assert lines[0] == "MMRM  y ~ arm * visit"
+    assert "unstructured (us), REML, Kenward-Roger df" in lines[1]
+    assert lines[2].startswith("  24 subjects, 72 observations; -2 log-likelihood ")
+    assert lines[2].endswith("; converged")
+    summary = fit.summary()
+    assert "Coefficients" in repr(summary) and "UN(1,1)" in repr(summary)
+    assert summary._repr_html_().count("<table") == 3
+    assert fit.coefficients is not fit.coefficients  # a copy each time ...
+    assert fit._coefficients is fit._coefficients  # ... of a table computed once
+    statistics = fit.fit_statistics.set_index("statistic")["value"]
+    assert (fit.aic, fit.bic, fit.minus2_log_likelihood) == (
+        statistics["aic"],
+        statistics["bic"],
+        statistics["minus2_log_likelihood"],
+    )
+    tidy = fit.tidy()
+    assert list(tidy.columns) == [
+        "term", "estimate", "std.error", "statistic", "df", "p.value", "conf.low", "conf.high"
+    ]  # fmt: skip
+    assert np.allclose(tidy["std.error"], fit.coefficients["std_error"])
+    glance = fit.glance().iloc[0]
+    assert glance["logLik"] == pytest.approx(-fit.value / 2)
+    assert (glance["n_subjects"], glance["n_observations"], glance["df_method"]) == (
+        24,
+        72,
+        "kenward-roger",
+    )
+
+
+def test_conditional_predictions_by_hand():
+    """Compound symmetry with CS = 1 and Residual = 1 (variance 2, covariance 1): given
+    y at V1, the prediction at V2 is its mean plus half the V1 residual, with
+    conditional variance 2 - 1/2."""
+    data = complete_trial(visits=("V1", "V2"))
+    fit = fit_mmrm(
+        data,
+        "y ~ arm * visit",
+        "id",
+        "visit",
+        covariance="cs",
+        covariance_parameters={"CS": 1.0, "Residual": 1.0},
+    )
+    new = data.copy()
+    new.loc[new["visit"] == "V2", "y"] = np.nan
+    marginal = fit.predict(new, conditional=False).set_index("row")
+    conditional = fit.predict(new).set_index("row")
+    v1, v2 = new.index[new["visit"] == "V1"], new.index[new["visit"] == "V2"]
+    assert np.allclose(conditional.loc[v1, "prediction"], new.loc[v1, "y"])
+    assert (conditional.loc[v1, ["std_error", "prediction_sd"]] == 0).all().all()
+    expected = marginal.loc[v2, "prediction"].to_numpy() + 0.5 * (
+        new.loc[v1, "y"].to_numpy() - marginal.loc[v1, "prediction"].to_numpy()
+    )
+    assert np.allclose(conditional.loc[v2, "prediction"], expected)
+    sd = conditional.loc[v2, "prediction_sd"] ** 2 - conditional.loc[v2, "std_error"] ** 2
+    assert np.allclose(sd, 1.5)
+    # marginal: fitted values, and a new observation's variance is Sigma_jj + se^2
+    assert np.allclose(fit.predict(conditional=False)["prediction"], fit.residuals()["fitted"])
+    assert np.allclose(marginal["prediction_sd"] ** 2 - marginal["std_error"] ** 2, 2.0)
+
+
+def test_residual_kinds():
+    fit = fit_mmrm(
+        complete_trial(),
+        "y ~ arm",
+        "id",
+        "visit",
+        covariance="cs",
+        covariance_parameters={"CS": 3.0, "Residual": 1.0},
+    )
+    table = fit.residuals()
+    assert np.allclose(fit.residuals("pearson"), table["residual"] / 2.0)  # sd sqrt(3 + 1)
+    assert np.allclose(fit.residuals("raw").to_numpy(), table["residual"])
+    with pytest.raises(ValueError, match="kind must be one of raw, pearson, normalized"):
+        fit.residuals("student")
+
+
+def test_predicting_a_level_the_fit_never_saw_is_an_error():
+    fit = fit_mmrm(complete_trial(), "y ~ arm", "id", "visit", covariance="cs")
+    new = complete_trial().head(3).assign(arm="C")
+    with pytest.raises(MMRMDataError, match=r"arm: levels \['C'\] were not in the fitted data"):
+        fit.predict(new)

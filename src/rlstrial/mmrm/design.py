@@ -45,6 +45,11 @@ class Design:
     n_dropped: int
     n_subjects: int  # subjects in the input, including those with no usable row (as SAS)
     variables: list[str]  # data columns the formula uses (outcome excluded)
+    formula: str = ""
+    subject: str = ""  # column names of the subject, visit, group and weights
+    visit: str = ""
+    group: str | None = None
+    weights_column: str | None = None
 
 
 def formula_variables(formula: str, columns) -> list[str]:
@@ -121,6 +126,11 @@ def prepare(
         n_dropped=n_rows - len(frame),
         n_subjects=int(data[subject].nunique()),
         variables=[v for v in variables if v != outcome],
+        formula=formula,
+        subject=subject,
+        visit=visit,
+        group=group,
+        weights_column=weights,
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import itertools
 import numbers
 import warnings
@@ -15,7 +16,7 @@ from scipy import optimize, stats
 from threadpoolctl import get_cached_controller  # reused until a module is imported
 
 from rlstrial.mmrm.covariance import STRUCTURES, Structure
-from rlstrial.mmrm.design import Design, patterns, prepare
+from rlstrial.mmrm.design import Design, MMRMDataError, patterns, prepare
 from rlstrial.mmrm.inference import (
     KenwardRoger,
     between_within_df,
@@ -24,6 +25,7 @@ from rlstrial.mmrm.inference import (
     kenward_roger,
 )
 from rlstrial.mmrm.likelihood import Likelihood, NotPositiveDefinite
+from rlstrial.mmrm.summary import MMRMSummary, describe, glance, tidy
 
 DEFAULT_FALLBACK = ("toeph", "ar1h", "csh", "cs")
 CONTRAST_COLUMNS = [
@@ -358,9 +360,12 @@ def _result(design, likelihood, theta, evaluation, hessian, method, attempts, ol
     return result
 
 
-@dataclass
+@dataclass(repr=False)
 class MMRMResult:
-    """A fitted MMRM. Tables are DataFrames; nothing is printed."""
+    """A fitted MMRM. Tables are DataFrames, computed once and kept; nothing is
+    printed. ``repr`` is a three-line description, :meth:`summary` the printable (and
+    notebook-rendered) summary, :meth:`tidy` and :meth:`glance` the broom-style tables.
+    """
 
     design: Design
     likelihood: Likelihood
@@ -438,10 +443,61 @@ class MMRMResult:
         column_df = self._residual_df()
         return float(column_df[involved].min()) if involved.any() else float(column_df.min())
 
+    def __repr__(self) -> str:
+        return "\n".join(describe(self))
+
     @property
     def structure(self) -> str:
         """The covariance structure actually used."""
         return self.likelihood.structure.name
+
+    # --- scalars ---------------------------------------------------------------------
+
+    @property
+    def minus2_log_likelihood(self) -> float:
+        """-2 log-likelihood (REML or ML, as fitted)."""
+        return self.value
+
+    @property
+    def n_parameters(self) -> int:
+        """Parameters the information criteria count: the covariance parameters
+        (REML), plus the fixed effects (ML), as SAS."""
+        n_theta = len(self.theta)
+        return n_theta if self.method == "reml" else n_theta + len(self.beta)
+
+    @property
+    def aic(self) -> float:
+        return self.value + 2 * self.n_parameters
+
+    @property
+    def aicc(self) -> float:
+        n_obs = len(self.design.y)
+        n_eff = n_obs - len(self.beta) if self.method == "reml" else n_obs
+        d = self.n_parameters
+        return self.value + 2 * d * n_eff / (n_eff - d - 1)
+
+    @property
+    def bic(self) -> float:
+        return self.value + self.n_parameters * np.log(self.design.n_subjects)
+
+    # --- presentation ----------------------------------------------------------------
+
+    def summary(self) -> MMRMSummary:
+        """Description, coefficients, covariance parameters and fit statistics, as one
+        object that prints as text and renders as tables in a notebook."""
+        return MMRMSummary(
+            describe(self), self.coefficients, self.covariance_parameters, self.fit_statistics
+        )
+
+    def tidy(self) -> pd.DataFrame:
+        """The coefficients with broom's column names (term, estimate, std.error,
+        statistic, df, p.value, conf.low, conf.high)."""
+        return tidy(self)
+
+    def glance(self) -> pd.DataFrame:
+        """One row describing the fit: structure, methods, counts, logLik, deviance,
+        AIC, AICc, BIC, convergence (broom's ``glance``)."""
+        return glance(self)
 
     @property
     def converged(self) -> bool:
@@ -468,8 +524,13 @@ class MMRMResult:
 
     @property
     def coefficients(self) -> pd.DataFrame:
-        """Fixed effects: term, estimate, std_error, df (Satterthwaite), t_value,
-        p_value, ci_lower, ci_upper (95%). Aliased terms have NaN everywhere."""
+        """Fixed effects: term, estimate, std_error, df, t_value, p_value, ci_lower,
+        ci_upper (95%), by the fit's df and vcov methods. Aliased terms have NaN
+        everywhere."""
+        return self._coefficients.copy()  # computed once; a copy, which callers may alter
+
+    @functools.cached_property
+    def _coefficients(self) -> pd.DataFrame:
         table = self.contrast(np.eye(len(self.beta)), names=self.design.columns, check=False)
         table = table.rename(columns={"contrast": "term"})
         if self.design.aliased:
@@ -484,6 +545,10 @@ class MMRMResult:
     @property
     def covariance_parameters(self) -> pd.DataFrame:
         """Covariance parameters as SAS names them: group, parameter, estimate."""
+        return self._covariance_parameters.copy()  # computed once; a copy, which callers may alter
+
+    @functools.cached_property
+    def _covariance_parameters(self) -> pd.DataFrame:
         rows = []
         for group, part in zip(self.design.groups, self.likelihood.split(self.theta), strict=True):
             for name, value in self.likelihood.structure.report(part, self.design.visits):
@@ -505,20 +570,18 @@ class MMRMResult:
     def fit_statistics(self) -> pd.DataFrame:
         """-2 log-likelihood, AIC, AICC, BIC (as SAS computes them), with the
         structure, convergence and counts."""
-        n_theta = len(self.theta)
-        p = len(self.beta)
-        n_obs = len(self.design.y)
-        d = n_theta if self.method == "reml" else n_theta + p
-        n_eff = n_obs - p if self.method == "reml" else n_obs
-        subjects = self.design.n_subjects
+        return self._fit_statistics.copy()  # computed once; a copy, which callers may alter
+
+    @functools.cached_property
+    def _fit_statistics(self) -> pd.DataFrame:
         rows = {
             "minus2_log_likelihood": self.value,
-            "aic": self.value + 2 * d,
-            "aicc": self.value + 2 * d * n_eff / (n_eff - d - 1),
-            "bic": self.value + d * np.log(subjects),
-            "n_parameters": d,
-            "n_observations": n_obs,
-            "n_subjects": subjects,
+            "aic": self.aic,
+            "aicc": self.aicc,
+            "bic": self.bic,
+            "n_parameters": self.n_parameters,
+            "n_observations": len(self.design.y),
+            "n_subjects": self.design.n_subjects,
             "n_dropped": self.design.n_dropped,
             "structure": self.structure,
             "method": self.method,
@@ -531,16 +594,27 @@ class MMRMResult:
         }
         return pd.DataFrame({"statistic": list(rows), "value": list(rows.values())})
 
-    def residuals(self) -> pd.DataFrame:
-        """Marginal residuals of the rows used: row (index in the input data), fitted,
-        residual, and the normalized residual (each subject's residuals multiplied by
-        the inverse Cholesky factor of its covariance: independent N(0, 1) under the
-        model)."""
+    def residuals(self, kind: str | None = None) -> pd.DataFrame | pd.Series:
+        """Marginal residuals of the rows used.
+
+        With ``kind=None`` a DataFrame: row (index in the input data), fitted,
+        residual (raw: y - X beta), pearson (raw over its model standard deviation)
+        and normalized (each subject's raw residuals multiplied by the inverse
+        Cholesky factor of its covariance: independent N(0, 1) under the model). With
+        ``kind="raw"``, ``"pearson"`` or ``"normalized"`` that column alone, as a
+        Series indexed by row.
+        """
+        kinds = {"raw": "residual", "pearson": "pearson", "normalized": "normalized"}
+        if kind is not None and kind not in kinds:
+            raise ValueError(f"kind must be one of {', '.join(kinds)} or None, not {kind!r}")
         design = self.design
         fitted = design.x @ self.beta
         residual = design.y - fitted
         normalized = np.empty_like(residual)
         sigmas = self.likelihood.sigmas(self.theta)
+        variance = np.array(
+            [sigmas[g][v, v] for g, v in zip(design.group_index, design.visit_index, strict=True)]
+        )
         order = np.lexsort((design.visit_index, design.subject_index))
         boundaries = np.flatnonzero(np.diff(design.subject_index[order])) + 1
         for rows in np.split(order, boundaries):
@@ -549,14 +623,142 @@ class MMRMResult:
             sigma = sigma / np.sqrt(np.outer(design.weights[rows], design.weights[rows]))
             lower = np.linalg.cholesky(sigma)
             normalized[rows] = np.linalg.solve(lower, residual[rows])
-        return pd.DataFrame(
+        table = pd.DataFrame(
             {
                 "row": design.data.index,
                 "fitted": fitted,
                 "residual": residual,
+                "pearson": residual / np.sqrt(variance / design.weights),
                 "normalized": normalized,
             }
         )
+        if kind is None:
+            return table
+        return table.set_index("row")[kinds[kind]]
+
+    def predict(self, data: pd.DataFrame | None = None, conditional: bool = True) -> pd.DataFrame:
+        """Predictions with standard errors, for the fit's data or new rows.
+
+        Parameters
+        ----------
+        data
+            Rows with the model's covariates, subject and visit (and group and
+            weights columns if the fit had them); the outcome may be missing. Defaults
+            to the rows the fit used.
+        conditional
+            ``True``: each row given the same subject's observed outcomes in ``data``
+            (an observed row is predicted by its own value; a missing one by
+            x beta + Sigma_jo Sigma_oo^-1 (y_o - X_o beta)), as R mmrm's ``predict``.
+            ``False``: the marginal mean x beta.
+
+        Returns
+        -------
+        DataFrame
+            row (index of ``data``), prediction, std_error (of the predicted mean,
+            from the covariance of the estimates the fit's inference uses, the
+            covariance parameters taken as known) and prediction_sd (for a new
+            observation: adds the residual variance left by the conditioning).
+        """
+        design = self.design
+        frame = design.data if data is None else data
+        x, y, subject, visit, group, weights = self._new_rows(frame)
+        sigmas = self.likelihood.sigmas(self.theta)
+        phi = self.beta_covariance
+        mean = x @ self.beta
+        prediction = mean.copy()
+        std_error = np.sqrt(np.einsum("ij,jk,ik->i", x, phi, x))
+        spread = np.array([sigmas[g][v, v] for g, v in zip(group, visit, strict=True)]) / weights
+        prediction_sd = np.sqrt(spread + std_error**2)
+        if conditional:
+            order = np.lexsort((visit, subject))
+            boundaries = np.flatnonzero(np.diff(subject[order])) + 1
+            for rows in np.split(order, boundaries):
+                seen = rows[~np.isnan(y[rows])]
+                unseen = rows[np.isnan(y[rows])]
+                prediction[seen], std_error[seen], prediction_sd[seen] = y[seen], 0.0, 0.0
+                if len(unseen) == 0 or len(seen) == 0:
+                    continue
+                sigma = sigmas[group[rows[0]]]
+                scale = 1 / np.sqrt(weights)
+                s_oo = sigma[np.ix_(visit[seen], visit[seen])] * np.outer(scale[seen], scale[seen])
+                s_uo = sigma[np.ix_(visit[unseen], visit[seen])] * np.outer(
+                    scale[unseen], scale[seen]
+                )
+                s_uu = sigma[np.ix_(visit[unseen], visit[unseen])] * np.outer(
+                    scale[unseen], scale[unseen]
+                )
+                c = np.linalg.solve(s_oo, s_uo.T).T  # Sigma_uo Sigma_oo^-1
+                prediction[unseen] = mean[unseen] + c @ (y[seen] - mean[seen])
+                a = x[unseen] - c @ x[seen]
+                std_error[unseen] = np.sqrt(np.einsum("ij,jk,ik->i", a, phi, a))
+                left = np.diag(s_uu - c @ s_uo.T)
+                prediction_sd[unseen] = np.sqrt(left + std_error[unseen] ** 2)
+        return pd.DataFrame(
+            {
+                "row": frame.index,
+                "prediction": prediction,
+                "std_error": std_error,
+                "prediction_sd": prediction_sd,
+            }
+        )
+
+    def _new_rows(self, frame: pd.DataFrame):
+        """Kept design columns, outcome (NaN where missing), subject, visit and group
+        codes and weights of ``frame``, checked against the fit."""
+        design = self.design
+        outcome = design.formula.split("~")[0].strip()
+        needed = [
+            *design.variables,
+            design.subject,
+            design.visit,
+            *([design.group] if design.group else []),
+            *([design.weights_column] if design.weights_column else []),
+        ]
+        missing = [c for c in needed if c not in frame.columns]
+        if missing:
+            raise MMRMDataError(f"columns {missing} are missing from the data to predict")
+        data = frame.copy()
+        for v in design.variables:
+            if isinstance(design.data[v].dtype, pd.CategoricalDtype):
+                categories = design.data[v].cat.categories
+                values = data[v].astype(categories.dtype) if len(data) else data[v]
+                unknown = sorted(set(values.dropna()) - set(categories), key=str)
+                if unknown:
+                    raise MMRMDataError(
+                        f"{v}: levels {unknown} were not in the fitted data ({list(categories)})"
+                    )
+                data[v] = pd.Categorical(values, categories=categories)
+        absent = data[design.variables].isna().any(axis=1)
+        if absent.any():
+            row = data.index[absent][0]
+            raise MMRMDataError(f"row {row!r}: a covariate is missing; predictions need them all")
+        (x_all,) = patsy.build_design_matrices(
+            [design.design_info], data, return_type="matrix", NA_action="raise"
+        )
+        x = self.kept_columns(np.asarray(x_all))
+        y = (
+            pd.to_numeric(data[outcome], errors="coerce").to_numpy(float)
+            if outcome in data
+            else np.full(len(data), np.nan)
+        )
+        visits = pd.Categorical(data[design.visit].astype(str), categories=design.visits)
+        if (visits.codes < 0).any():
+            row = data.index[visits.codes < 0][0]
+            raise MMRMDataError(
+                f"row {row!r}: visit {data.loc[row, design.visit]!r} was not in the fitted data"
+            )
+        if design.group:
+            groups = pd.Categorical(data[design.group].astype(str), categories=design.groups)
+            group = np.asarray(groups.codes, dtype=int)
+        else:
+            group = np.zeros(len(data), dtype=int)
+        weights = (
+            data[design.weights_column].to_numpy(float)
+            if design.weights_column
+            else np.ones(len(data))
+        )
+        subject = pd.factorize(data[design.subject])[0]
+        return x, y, subject, np.asarray(visits.codes, dtype=int), group, weights
 
     # --- inference --------------------------------------------------------------------
 
