@@ -126,14 +126,17 @@ def kenward_roger(
         # P_k = -X' Sigma^-1 dSigma_k Sigma^-1 X
         p_k[span] = -((left @ inv).reshape(n_per, -1) @ xx).reshape(n_per, p, p)
         w_block = w[span, span]
+        # sum_kl W_kl Sigma^-1 dSigma_k Sigma^-1 dSigma_l Sigma^-1 (- W_kl Sigma^-1
+        # d2Sigma_kl Sigma^-1 / 4), per pattern, then one contraction with X'.X
+        inner = np.zeros_like(inv)
         for k in range(n_per):
-            # sum_l W_kl Sigma^-1 dSigma_k Sigma^-1 dSigma_l Sigma^-1
             weighted = np.einsum("l,lpac->pac", w_block[k], left)
-            inner = left[k] @ weighted @ inv
-            if second_needed:
-                d2_weighted = np.einsum("l,lab->ab", w_block[k], d2[k])
-                inner = inner - inv @ d2_weighted @ inv / 4
-            correction += (inner.reshape(-1) @ xx).reshape(p, p)
+            inner += left[k] @ weighted
+        inner = inner @ inv
+        if second_needed:
+            d2_weighted = np.einsum("kl,klab->ab", w_block, d2)
+            inner -= inv @ d2_weighted @ inv / 4
+        correction += (inner.reshape(-1) @ xx).reshape(p, p)
     # sum_kl W_kl P_k Phi P_l
     weighted_p = np.einsum("kl,lcd->kcd", w, p_k)
     cross = np.einsum("kab,kbd->ad", p_k @ phi, weighted_p)

@@ -108,14 +108,14 @@ class Likelihood:
 
     def _gradient(self, theta, inverse, beta, covariance):
         fitted = (self.xy_flat @ beta).reshape(self.shape)
+        # sum of r r' (+ X C X' for REML) per pattern, in one pass over xx
+        quadratic = np.outer(beta, beta) + (covariance if self.reml else 0.0)
         inner = (
             self.patterns.yy
             - fitted
             - fitted.transpose(0, 2, 1)
-            + (self.xx_flat @ np.outer(beta, beta).ravel()).reshape(self.shape)
+            + (self.xx_flat @ quadratic.ravel()).reshape(self.shape)
         )
-        if self.reml:
-            inner = inner + (self.xx_flat @ covariance.ravel()).reshape(self.shape)
         g = self.patterns.n[:, None, None] * inverse - inverse @ inner @ inverse
         g_groups = np.einsum("pg,pst->gst", self.group_onehot, g)
         parts = [
@@ -134,11 +134,11 @@ class Likelihood:
             members = self.patterns.group == group
             inv = inverse[members]
             # d Sigma_p^-1 = -Sigma_p^-1 dSigma Sigma_p^-1 (zero outside the pattern)
-            d_inverse = -np.einsum("pjm,kmn,pnl->kpjl", inv, jacobian, inv)
+            d_inverse = -(np.einsum("pab,kbc->kpac", inv, jacobian) @ inv)
             xx = self.patterns.xx[members].reshape(-1, self.p * self.p)
             block = d_inverse.reshape(n_per, -1) @ xx
             d_xtvx[group * n_per : (group + 1) * n_per] = block.reshape(n_per, self.p, self.p)
-        return -np.einsum("ab,kbc,cd->kad", covariance, d_xtvx, covariance)
+        return -(covariance @ d_xtvx @ covariance)
 
     def hessian(self, theta: np.ndarray) -> np.ndarray:
         """Hessian of -2 l, analytic (the observed information, times 2).
