@@ -354,8 +354,10 @@ class Patterns:
     """Cross-products of every missingness pattern, padded to all T visits.
 
     Pattern ``q`` (a set of visits within a covariance group) holds the sums over its
-    subjects of x[j, a] x[l, b] (``xx``), x[j, a] y[l] (``xy``) and y[j] y[l]
-    (``yy``) for visits j, l, with zeros at visits the pattern lacks.
+    subjects of x[j, a] x[l, b] (``xx_pairs``, for visit pairs j <= l only: the
+    others follow by symmetry, which halves the largest array), x[j, a] y[l]
+    (``xy``) and y[j] y[l] (``yy``), with zeros at visits the pattern lacks. The
+    likelihood uses them through :meth:`xtax`, :meth:`xmx` and :meth:`xr`.
     """
 
     group: np.ndarray  # (P,) covariance group of each pattern
@@ -363,8 +365,50 @@ class Patterns:
     n: np.ndarray  # (P,) subjects per pattern
     yy: np.ndarray  # (P, T, T)
     xy: np.ndarray  # (P, T, T, p)
-    xx: np.ndarray  # (P, T, T, p, p)
+    xx_pairs: np.ndarray  # (P, T (T + 1) / 2, p, p), visit pairs j <= l
     log_weights: float  # sum of the log weights of all rows
+
+    def __post_init__(self):
+        t = self.yy.shape[-1]
+        self.pair_j, self.pair_l = np.triu_indices(t)
+        # in a contraction with a symmetric matrix each off-diagonal pair counts twice
+        self.pair_weight = np.where(self.pair_j == self.pair_l, 1.0, 2.0)
+
+    @property
+    def p(self) -> int:
+        return self.xy.shape[-1]
+
+    def xtax(self, a: np.ndarray, members: np.ndarray | None = None) -> np.ndarray:
+        """For symmetric A_q (..., P, T, T), the sum over patterns q and their subjects
+        i of X_i' A_q X_i: (..., p, p). ``members`` selects patterns (``a`` then has
+        only those)."""
+        p = self.p
+        pairs = self.xx_pairs if members is None else self.xx_pairs[members]
+        lead = a.shape[:-3]
+        weighted = a[..., self.pair_j, self.pair_l] * self.pair_weight
+        out = (weighted.reshape(*lead, -1) @ pairs.reshape(-1, p * p)).reshape(*lead, p, p)
+        return (out + np.swapaxes(out, -1, -2)) / 2
+
+    def xmx(self, m: np.ndarray) -> np.ndarray:
+        """For symmetric M (p x p), per pattern the sum over subjects of X_i M X_i':
+        (P, T, T)."""
+        p = self.p
+        half = (self.xx_pairs.reshape(-1, p * p) @ m.ravel()).reshape(len(self.n), -1)
+        out = np.empty(self.yy.shape)
+        out[:, self.pair_j, self.pair_l] = half
+        out[:, self.pair_l, self.pair_j] = half
+        return out
+
+    def xr(self, beta: np.ndarray) -> np.ndarray:
+        """Per pattern the sum over subjects of x_i[j, :] r_i[l] with r = y - X beta:
+        (P, T, T, p)."""
+        t = self.yy.shape[-1]
+        upper = self.xx_pairs @ beta  # x[j] (x beta)[l] for j <= l
+        lower = np.einsum("qmab,a->qmb", self.xx_pairs, beta)  # ... for l <= j, swapped
+        fitted = np.empty((len(self.n), t, t, self.p))
+        fitted[:, self.pair_l, self.pair_j] = lower
+        fitted[:, self.pair_j, self.pair_l] = upper
+        return self.xy - fitted
 
 
 def patterns(design: Design, y: np.ndarray) -> Patterns:
@@ -391,12 +435,13 @@ def patterns(design: Design, y: np.ndarray) -> Patterns:
     n_patterns = len(keys)
     yy = np.zeros((n_patterns, t, t))
     xy = np.zeros((n_patterns, t, t, p))
-    xx = np.zeros((n_patterns, t, t, p, p))
+    pair_j, pair_l = np.triu_indices(t)
+    xx_pairs = np.zeros((n_patterns, len(pair_j), p, p))
     for q in range(n_patterns):
         members = subject_pattern == q
         xs = x_pad[members].reshape(-1, t * p)
         ys = y_pad[members]
-        xx[q] = (xs.T @ xs).reshape(t, p, t, p).transpose(0, 2, 1, 3)
+        xx_pairs[q] = (xs.T @ xs).reshape(t, p, t, p)[pair_j, :, pair_l, :]
         xy[q] = (xs.T @ ys).reshape(t, p, t).transpose(0, 2, 1)
         yy[q] = ys.T @ ys
     observed = ((keys[:, None] % (1 << t)) >> np.arange(t)[None, :]) & 1
@@ -406,6 +451,6 @@ def patterns(design: Design, y: np.ndarray) -> Patterns:
         n=np.bincount(subject_pattern, minlength=n_patterns).astype(float),
         yy=yy,
         xy=xy,
-        xx=xx,
+        xx_pairs=xx_pairs,
         log_weights=float(np.log(design.weights).sum()),
     )

@@ -120,11 +120,10 @@ def kenward_roger(
     for group, (span, d2) in enumerate(blocks):
         members = likelihood.patterns.group == group
         inv = inverse[members]
-        xx = likelihood.patterns.xx[members].reshape(-1, p * p)
         d1 = first[span]
         left = np.einsum("pab,kbc->kpac", inv, d1)  # Sigma^-1 dSigma_k
         # P_k = -X' Sigma^-1 dSigma_k Sigma^-1 X
-        p_k[span] = -((left @ inv).reshape(n_per, -1) @ xx).reshape(n_per, p, p)
+        p_k[span] = -likelihood.patterns.xtax(left @ inv, members)
         w_block = w[span, span]
         # sum_kl W_kl Sigma^-1 dSigma_k Sigma^-1 dSigma_l Sigma^-1 (- W_kl Sigma^-1
         # d2Sigma_kl Sigma^-1 / 4), per pattern, then one contraction with X'.X
@@ -136,7 +135,7 @@ def kenward_roger(
         if second_needed:
             d2_weighted = np.einsum("kl,klab->ab", w_block, d2)
             inner -= inv @ d2_weighted @ inv / 4
-        correction += (inner.reshape(-1) @ xx).reshape(p, p)
+        correction += likelihood.patterns.xtax((inner + inner.transpose(0, 2, 1)) / 2, members)
     # sum_kl W_kl P_k Phi P_l
     weighted_p = np.einsum("kl,lcd->kcd", w, p_k)
     cross = np.einsum("kab,kbd->ad", p_k @ phi, weighted_p)
@@ -157,10 +156,9 @@ def _expected_information(likelihood, inverse, first, phi) -> np.ndarray:
         members = likelihood.patterns.group == group
         inv = inverse[members]
         counts = likelihood.patterns.n[members]
-        xx = likelihood.patterns.xx[members].reshape(-1, p * p)
-        x_phi = xx @ phi.ravel()  # per pattern and visit pair: sum_ab xx[t, u, a, b] phi[a, b]
+        x_phi = likelihood.patterns.xmx(phi)[members].reshape(-1)  # sum X Phi X' per pattern
         left = np.einsum("pab,kbc->kpac", inv, first[span])  # Sigma^-1 dSigma_k
-        p_k[span] = -((left @ inv).reshape(n_per, -1) @ xx).reshape(n_per, p, p)
+        p_k[span] = -likelihood.patterns.xtax(left @ inv, members)
         for k in range(n_per):
             for m in range(k, n_per):
                 product = left[k] @ left[m]

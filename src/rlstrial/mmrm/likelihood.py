@@ -53,10 +53,9 @@ class Likelihood:
         self.n_groups = n_groups
         self.reml = reml
         self.n_obs = n_obs
-        self.p = patterns.xx.shape[-1]
+        self.p = patterns.p
         t = structure.n_visits
         self.pair = patterns.observed[:, :, None] & patterns.observed[:, None, :]  # (P, T, T)
-        self.xx_flat = patterns.xx.reshape(-1, self.p * self.p)  # (P*T*T, p*p)
         self.xy_flat = patterns.xy.reshape(-1, self.p)  # (P*T*T, p)
         self.group_onehot = np.eye(n_groups)[patterns.group]  # (P, groups)
         self.shape = (len(patterns.n), t, t)
@@ -88,7 +87,7 @@ class Likelihood:
     def evaluate(self, theta: np.ndarray, gradient: bool = True) -> Evaluation:
         inverse, logdet = self._inverses(theta)
         flat = inverse.reshape(-1)
-        xtvx = (flat @ self.xx_flat).reshape(self.p, self.p)
+        xtvx = self.patterns.xtax(inverse)
         xtvy = flat @ self.xy_flat
         ytvy = float(flat @ self.patterns.yy.reshape(-1))
         try:
@@ -110,12 +109,7 @@ class Likelihood:
         fitted = (self.xy_flat @ beta).reshape(self.shape)
         # sum of r r' (+ X C X' for REML) per pattern, in one pass over xx
         quadratic = np.outer(beta, beta) + (covariance if self.reml else 0.0)
-        inner = (
-            self.patterns.yy
-            - fitted
-            - fitted.transpose(0, 2, 1)
-            + (self.xx_flat @ quadratic.ravel()).reshape(self.shape)
-        )
+        inner = self.patterns.yy - fitted - fitted.transpose(0, 2, 1) + self.patterns.xmx(quadratic)
         g = self.patterns.n[:, None, None] * inverse - inverse @ inner @ inverse
         g_groups = np.einsum("pg,pst->gst", self.group_onehot, g)
         parts = [
@@ -135,9 +129,8 @@ class Likelihood:
             inv = inverse[members]
             # d Sigma_p^-1 = -Sigma_p^-1 dSigma Sigma_p^-1 (zero outside the pattern)
             d_inverse = -(np.einsum("pab,kbc->kpac", inv, jacobian) @ inv)
-            xx = self.patterns.xx[members].reshape(-1, self.p * self.p)
-            block = d_inverse.reshape(n_per, -1) @ xx
-            d_xtvx[group * n_per : (group + 1) * n_per] = block.reshape(n_per, self.p, self.p)
+            block = self.patterns.xtax(d_inverse, members)
+            d_xtvx[group * n_per : (group + 1) * n_per] = block
         return -(covariance @ d_xtvx @ covariance)
 
     def hessian(self, theta: np.ndarray) -> np.ndarray:
@@ -157,16 +150,15 @@ class Likelihood:
         evaluation = self.evaluate(theta, gradient=False)
         beta, covariance = evaluation.beta, evaluation.covariance
         p, n_per = self.p, self.structure.n_params
-        t = self.shape[1]
         fitted = (self.xy_flat @ beta).reshape(self.shape)
         residual = (
             self.patterns.yy
             - fitted
             - fitted.transpose(0, 2, 1)
-            + (self.xx_flat @ np.outer(beta, beta).ravel()).reshape(self.shape)
+            + self.patterns.xmx(np.outer(beta, beta))
         )  # S_p: sum of r r' per pattern
-        spread = (self.xx_flat @ covariance.ravel()).reshape(self.shape)  # sum X C X'
-        x_residual = (self.patterns.xy - self.patterns.xx @ beta).reshape(-1, p)  # sum x r'
+        spread = self.patterns.xmx(covariance)  # sum X C X'
+        x_residual = self.patterns.xr(beta)  # sum x r'
         hessian = np.zeros((self.n_theta, self.n_theta))
         p_k = np.zeros((self.n_theta, p, p))  # X' dV^-1/dtheta_k X
         u_k = np.zeros((self.n_theta, p))  # X' V^-1 V_k V^-1 r
@@ -196,11 +188,8 @@ class Likelihood:
             g = n[:, None, None] * inv - inv @ inner[members] @ inv
             block += np.einsum("klab,ab->kl", d2, g.sum(axis=0))
             hessian[span, span] = block
-            xx = self.patterns.xx[members].reshape(-1, p * p)
-            p_k[span] = -(a_inv.reshape(n_per, -1) @ xx).reshape(n_per, p, p)
-            u_k[span] = a_inv.reshape(n_per, -1) @ x_residual.reshape(-1, t * t, p)[
-                members
-            ].reshape(-1, p)
+            p_k[span] = -self.patterns.xtax(a_inv, members)
+            u_k[span] = a_inv.reshape(n_per, -1) @ x_residual[members].reshape(-1, p)
         # terms through the fixed effects couple the groups
         hessian -= 2 * u_k @ covariance @ u_k.T
         if self.reml:
