@@ -9,6 +9,10 @@ nlme::gls(corSymm + varIdent) (unstructured, up to --r-max subjects) and
 lme4::lmer (random intercept, the same model as compound symmetry, for the cs
 rows), and the ratios printed.
 
+Then the first fit in a fresh process: the wall time of a new interpreter that
+imports the engine and fits FEV (or a simulated 400 x 5 trial) once, start-up,
+imports and warm-up included (best of 3).
+
 Then the inference methods (--inference-only for this part alone; --no-inference to
 skip): fit + every coefficient's df with Satterthwaite, Kenward-Roger, KR(linear) and
 the empirical covariance (between-within df), and each one's time relative to the
@@ -237,6 +241,8 @@ def main() -> None:
         return
     if not args.threads_only:
         engine(args)
+        seconds = first_fit_seconds()
+        print(f"\nfirst fit in a fresh process (start-up, imports, fit + df): {seconds:.2f} s")
         if not args.no_inference:
             inference_section(args.repeat)
     if args.threads_sizes:
@@ -249,6 +255,31 @@ INFERENCE = {
     "kr-linear": {"df": "kenward-roger-linear"},
     "empirical": {"vcov": "empirical"},
 }
+
+
+FIRST_FIT = """
+import sys
+sys.path.insert(0, {folder!r})
+import pandas as pd
+from rlstrial.mmrm import fit_mmrm
+from bench_mmrm import SHARED, simulate
+if (SHARED / "fev_data.csv").exists():
+    data = pd.read_csv(SHARED / "fev_data.csv")
+    fit_mmrm(data, "FEV1 ~ ARMCD * AVISIT + RACE + SEX", "USUBJID", "AVISIT").coefficients
+else:
+    fit_mmrm(simulate(400), "y ~ arm * visit", "id", "visit").coefficients
+"""
+
+
+def first_fit_seconds(rounds: int = 3) -> float:
+    """Wall time of a fresh interpreter importing the engine and fitting once."""
+    code = FIRST_FIT.format(folder=str(Path(__file__).resolve().parent))
+    best = np.inf
+    for _ in range(rounds):
+        start = time.perf_counter()
+        subprocess.run([sys.executable, "-c", code], check=True)
+        best = min(best, time.perf_counter() - start)
+    return best
 
 
 def inference_section(repeat: int) -> None:
