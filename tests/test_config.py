@@ -145,7 +145,7 @@ TOP_KEYS = (
             "        max_missing: 4",
             "        max_mising: 4",
             "  - instruments.MOS.scales[0].max_mising: unknown key (choices: 'code', 'label',"
-            " 'items', 'recode', 'aggregate', 'max_missing', 'bands', 'indicator');"
+            " 'better', 'items', 'recode', 'aggregate', 'max_missing', 'bands', 'indicator');"
             " did you mean 'max_missing'?",
         ),
         (

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import matplotlib.pyplot as plt
 import pandas as pd
 
 from rlstrial.figures import (
@@ -11,15 +12,23 @@ from rlstrial.figures import (
     plot_trajectories,
     save_figure,
 )
-from rlstrial.plan import Arm
+from rlstrial.plan import Design, Outcome
 
 ARMS = ["control", "massager", "heat", "combined"]
-FACTORS = [
-    Arm("control", "No intervention", False, False),
-    Arm("massager", "Foot massager", True, False),
-    Arm("heat", "Heat therapy", False, True),
-    Arm("combined", "Massager + heat", True, True),
-]
+DESIGN = Design.from_config(
+    [
+        {"code": "control", "label": "No intervention", "massager": False, "heat": False},
+        {"code": "massager", "label": "Foot massager", "massager": True, "heat": False},
+        {"code": "heat", "label": "Heat therapy", "massager": False, "heat": True},
+        {"code": "combined", "label": "Massager + heat", "massager": True, "heat": True},
+    ],
+    [
+        {"code": "W0", "label": "Baseline", "week": 0, "baseline": True},
+        {"code": "W2", "label": "Week 2", "week": 2},
+        {"code": "W4", "label": "Week 4", "week": 4},
+    ],
+)
+OUTCOME = Outcome("X", "X score (0-10)", "I")
 
 
 def lsmeans_table() -> pd.DataFrame:
@@ -43,10 +52,10 @@ def lsmeans_table() -> pd.DataFrame:
 
 def test_every_format_is_written_and_byte_identical_on_rerun(tmp_path):
     first = save_figure(
-        plot_trajectories(lsmeans_table(), ARMS, "x"), tmp_path / "a" / "trajectories"
+        plot_trajectories(lsmeans_table(), DESIGN, OUTCOME), tmp_path / "a" / "trajectories"
     )
     again = save_figure(
-        plot_trajectories(lsmeans_table(), ARMS, "x"), tmp_path / "b" / "trajectories"
+        plot_trajectories(lsmeans_table(), DESIGN, OUTCOME), tmp_path / "b" / "trajectories"
     )
     assert [p.suffix for p in first] == [".pdf", ".svg", ".png"]
     for one, two in zip(first, again, strict=True):
@@ -55,11 +64,11 @@ def test_every_format_is_written_and_byte_identical_on_rerun(tmp_path):
 
 
 def test_interaction_plot_draws_the_four_cells():
-    figure = plot_interaction(lsmeans_table(), FACTORS, "Week 4", "x")
+    figure = plot_interaction(lsmeans_table(), DESIGN, "Week 4", OUTCOME)
     lines = {
         bars.get_label(): bars.lines[0].get_ydata().tolist() for bars in figure.axes[0].containers
     }
-    assert lines == {"no heat": [-2.0, -6.0], "heat": [-4.0, -7.0]}
+    assert lines == {"without heat therapy": [-2.0, -6.0], "with heat therapy": [-4.0, -7.0]}
 
 
 def test_consort_counts_by_hand():
@@ -99,9 +108,10 @@ def test_consort_counts_by_hand():
         "Lost to follow-up: 1",
     ]
     assert counts.loc[("analysed", "heat"), "n"] == 0  # zero counts are drawn too
-    figure = draw_consort(counts.reset_index(), ARMS)
-    texts = " ".join(t.get_text() for t in figure.axes[0].texts)
-    assert "Allocated to heat (n = 0)" in texts and "Assessed for eligibility (n = 5)" in texts
+    figure = draw_consort(counts.reset_index(), DESIGN)
+    texts = " ".join(" ".join(t.get_text().split()) for t in figure.axes[0].texts)
+    assert "Allocated to Heat therapy (n = 0)" in texts
+    assert "Assessed for eligibility (n = 5)" in texts
 
 
 def test_diagnostics_and_individual_change_panels():
@@ -115,6 +125,23 @@ def test_diagnostics_and_individual_change_panels():
     assert len(figure.axes) == 4  # three panels and the colour bar
     assert sorted(t.get_text() for t in figure.axes[2].texts) == ["0.40", "0.40", "1.00", "1.00"]
     changes = pd.DataFrame({"TRT01P": ["control", "control", "massager"], "CHG": [1.0, -2.0, -9.0]})
-    figure = plot_individual_change(changes, ["control", "massager"], "x")
+    figure = plot_individual_change(changes, DESIGN, "x")
     heights = [[bar.get_height() for bar in axis.patches] for axis in figure.axes]
-    assert heights == [[1.0, -2.0], [-9.0]]  # sorted from worst to best within each arm
+    # sorted from worst to best within each arm; arms without data drawn empty
+    assert heights == [[1.0, -2.0], [-9.0], [], []]
+    assert figure.axes[0].get_title() == "No intervention (n = 2)"
+
+
+def test_a_callers_settings_win_over_the_theme(tmp_path):
+    """The theme is the lowest layer: a caller's font size scales every text, and a
+    caller's colour for an arm replaces the palette's."""
+    with plt.rc_context({"font.size": 11}):
+        figure = plot_trajectories(lsmeans_table(), DESIGN, OUTCOME, colours={"heat": "#CC0000"})
+    axes = figure.axes[0]
+    assert axes.title.get_fontsize() == 11
+    assert axes.yaxis.label.get_fontsize() == 11
+    assert "#CC0000" in [line.get_color() for line in axes.get_lines()]
+    (svg,) = [p for p in save_figure(figure, tmp_path / "x") if p.suffix == ".svg"]
+    assert "#cc0000" in svg.read_text().lower()
+    figure = plot_trajectories(lsmeans_table(), DESIGN, OUTCOME)  # the theme alone
+    assert figure.axes[0].title.get_fontsize() == 8

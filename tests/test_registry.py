@@ -37,9 +37,12 @@ def test_files_expand_outcomes_and_the_primary_analysis():
         "trajectories_IRLSTOT",
         "trajectories_RLSQOL",
         "forest",
+        "forest_factorial",
         "interaction",
         "individual_change",
         "diagnostics_IRLSTOT_mmrm",
     ]
     assert files[2].caption == "RLSQOL: LS-mean change by arm and visit (95% CI)."
+    labelled = registry.files(registry.FIGURES[1:2], ["RLSQOL"], labels={"RLSQOL": "RLS-QoL"})
+    assert (labelled[0].stem, labelled[0].title) == ("trajectories_RLSQOL", "RLS-QoL")
     assert "{" not in "".join(f.caption + f.title for f in files)

@@ -35,6 +35,11 @@ def test_a_stage_reaches_the_modules_it_imports_and_no_others():
         "rlstrial.plan",
         "rlstrial.config",
         "rlstrial.figures",
+        "rlstrial.figures.consort",
+        "rlstrial.figures.diagnostics",
+        "rlstrial.figures.forest",
+        "rlstrial.figures.style",
+        "rlstrial.figures.trajectories",
         # plan reads the inference options: the package above them runs (its file
         # counts), but not what its __getattr__ imports on first use (the engine)
         "rlstrial.mmrm.options",

@@ -479,6 +479,7 @@ def test_notebook_runs_top_to_bottom(two_runs, name, monkeypatch):
     )
     monkeypatch.setenv("RLSTRIAL_PROCESSED", str(two_runs[0] / "processed"))
     monkeypatch.setenv("RLSTRIAL_RESULTS", str(two_runs[0] / "results"))
+    monkeypatch.setenv("RLSTRIAL_CONFIG", str(two_runs[0] / "config.yaml"))
     monkeypatch.setenv("MPLBACKEND", "Agg")
     NotebookClient(
         notebook,

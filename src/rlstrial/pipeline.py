@@ -216,29 +216,44 @@ def primary_visit_checks(
 # --- publication outputs: read tables, never refit -----------------------------------
 
 
-def figure_results(result_paths: list[str], plan: Plan, folder: str | Path, dpi: int = 300) -> None:
+def figure_results(
+    result_paths: list[str],
+    adqs_path: str | Path,
+    adsl_path: str | Path,
+    plan: Plan,
+    folder: str | Path,
+    settings: dict,
+) -> None:
     """The figures drawn from the primary analysis' result tables, one job for all
-    (they read the same tables): LS-mean trajectories by arm for each outcome, the
-    forest plot of the contrasts at the primary visit across outcomes, and the 2x2
-    interaction plot of the primary outcome at the primary visit."""
+    (they read the same tables): LS-mean trajectories by arm for each outcome (with
+    the participants who have a value under the axis), the forest plots of the
+    contrasts at the primary visit across outcomes (the arms vs control, and the
+    factorial effects), and the 2x2 interaction plot of the primary outcome at the
+    primary visit. ``settings`` is config ``figures`` (dpi, colours)."""
     from rlstrial import figures
 
     folder = Path(folder)
+    dpi, colours = settings["dpi"], settings.get("colours", {})
+    adqs, adsl = pd.read_parquet(adqs_path), pd.read_parquet(adsl_path)
     results = {
         frame["outcome"].iloc[0]: frame for frame in (pd.read_parquet(p) for p in result_paths)
     }
-    for outcome, table in results.items():
-        figure = figures.plot_trajectories(table, plan.design.arm_codes, outcome)
-        figures.save_figure(figure, folder / f"trajectories_{outcome}", dpi)
+    for code, table in results.items():
+        at_risk = figures.participants_with_value(adqs, adsl, code, plan.population)
+        outcome = plan.outcome(code)
+        figure = figures.plot_trajectories(table, plan.design, outcome, at_risk, colours=colours)
+        figures.save_figure(figure, folder / f"trajectories_{code}", dpi)
     visit = plan.primary_visit.label
     stacked = pd.concat(results.values(), ignore_index=True)
-    contrasts = stacked[(stacked["visit"] == visit) & (stacked["kind"] == "contrast")]
-    title = f"Contrasts at {visit} ({plan.primary.analysis})"
-    figure = figures.plot_forest(contrasts.reset_index(drop=True), title)
-    figures.save_figure(figure, folder / "forest", dpi)
+    at_visit = stacked[stacked["visit"] == visit].reset_index(drop=True)
+    design = plan.design
+    versus_control = [c.name for c in design.contrasts if c.kind == "vs control"]
+    factorial = [c.name for c in design.contrasts if c.kind != "vs control"]
+    for stem, names in (("forest", versus_control), ("forest_factorial", factorial)):
+        figures.save_figure(figures.plot_forest(at_visit, plan, names), folder / stem, dpi)
     primary = results[plan.primary.outcome]
-    title = f"{plan.primary.outcome} at {visit}"
-    figure = figures.plot_interaction(primary, list(plan.design.arms), visit, title)
+    outcome = plan.outcome(plan.primary.outcome)
+    figure = figures.plot_interaction(primary, design, visit, outcome)
     figures.save_figure(figure, folder / "interaction", dpi)
 
 
@@ -268,7 +283,7 @@ def figure_consort(counts_path: str | Path, plan: Plan, stem: str | Path, dpi: i
     from rlstrial import figures
 
     counts = pd.read_csv(counts_path, keep_default_na=False)
-    figures.save_figure(figures.draw_consort(counts, plan.design.arm_codes), stem, dpi)
+    figures.save_figure(figures.draw_consort(counts, plan.design), stem, dpi)
 
 
 def figure_diagnostics(
@@ -286,17 +301,21 @@ def figure_diagnostics(
 
 
 def figure_individual_change(
-    adqs_path: str | Path, adsl_path: str | Path, plan: Plan, stem: str | Path, dpi: int = 300
+    adqs_path: str | Path, adsl_path: str | Path, plan: Plan, stem: str | Path, settings: dict
 ) -> None:
-    """Waterfall of individual changes of the primary outcome at the primary visit."""
+    """Waterfall of individual changes of the primary outcome at the primary visit
+    (``settings``: config ``figures``, dpi and colours)."""
     from rlstrial import figures
     from rlstrial.effects import primary_visit_changes
 
     adqs, adsl = pd.read_parquet(adqs_path), pd.read_parquet(adsl_path)
     changes = primary_visit_changes(adqs, adsl, plan)
-    title = f"{plan.primary.outcome}: change at the primary visit"
-    figure = figures.plot_individual_change(changes, plan.design.arm_codes, title)
-    figures.save_figure(figure, stem, dpi)
+    outcome = plan.outcome(plan.primary.outcome)
+    title = f"{outcome.label}: change at {plan.primary_visit.label}"
+    figure = figures.plot_individual_change(
+        changes, plan.design, title, colours=settings.get("colours", {})
+    )
+    figures.save_figure(figure, stem, settings["dpi"])
 
 
 def publication_tables(

@@ -199,6 +199,44 @@ class Design:
         """The contrast with this name."""
         return next(contrast for contrast in self.contrasts if contrast.name == name)
 
+    def arm_label(self, code: str) -> str:
+        """The label of the arm with this code."""
+        return next(arm.label for arm in self.arms if arm.code == code)
+
+    def contrast_label(self, name: str) -> str:
+        """A contrast in words, from the arms' labels.
+
+        Examples
+        --------
+        >>> design = Design.from_config([
+        ...     {"code": "c", "label": "No intervention", "massager": False, "heat": False},
+        ...     {"code": "m", "label": "Foot massager", "massager": True, "heat": False},
+        ...     {"code": "h", "label": "Heat therapy", "massager": False, "heat": True},
+        ...     {"code": "b", "label": "Massager + heat", "massager": True, "heat": True}], [])
+        >>> labels = [design.contrast_label(c.name) for c in design.contrasts]
+        >>> labels  # doctest: +NORMALIZE_WHITESPACE
+        ['Foot massager vs no intervention', 'Heat therapy vs no intervention',
+         'Massager + heat vs no intervention', 'Foot massager (main effect)',
+         'Heat therapy (main effect)', 'Foot massager x heat therapy (interaction)']
+        """
+        contrast = self.contrast(name)
+        alone = {
+            factor: next(
+                arm.label
+                for arm in self.arms
+                if getattr(arm, factor) and not any(getattr(arm, f) for f in FACTORS if f != factor)
+            )
+            for factor in FACTORS
+        }
+        if contrast.kind == "vs control":
+            return (
+                f"{self.arm_label(contrast.active)} vs {_lower(self.arm_label(contrast.reference))}"
+            )
+        if contrast.kind == "main effect":
+            return f"{alone[contrast.active]} (main effect)"
+        first, second = (alone[factor] for factor in FACTORS)
+        return f"{first} x {_lower(second)} (interaction)"
+
     @classmethod
     def from_config(cls, arms: list[dict], visits: list[dict]) -> Design:
         """The design of the config's arms and visits (sorted: control first, by week)."""
@@ -215,11 +253,15 @@ class Design:
 
 @dataclass(frozen=True)
 class Outcome:
-    """An analysed outcome: PARAMCD, its label, and the instrument that scores it."""
+    """An analysed outcome: PARAMCD, its label, the instrument that scores it, which
+    direction is better (``lower`` or ``higher``) and the family it is grouped under
+    in figures and tables (the instrument's ``family``, or its label)."""
 
     code: str
     label: str
     instrument: str
+    better: str = "lower"
+    family: str = ""
 
 
 @dataclass(frozen=True)
@@ -350,6 +392,21 @@ class Plan:
         """The analysis with this name."""
         return next(analysis for analysis in self.analyses if analysis.name == name)
 
+    def outcome(self, code: str) -> Outcome:
+        """The outcome with this PARAMCD."""
+        return next(outcome for outcome in self.outcomes if outcome.code == code)
+
+    @property
+    def families(self) -> dict[str, list[Outcome]]:
+        """The outcomes by family, the primary outcome's family first (the primary
+        outcome first in it), the others in the order of the plan."""
+        groups: dict[str, list[Outcome]] = {}
+        primary = self.primary.outcome if self.primary else None
+        ordered = sorted(self.outcomes, key=lambda outcome: outcome.code != primary)
+        for outcome in ordered:
+            groups.setdefault(outcome.family or outcome.instrument, []).append(outcome)
+        return groups
+
     @property
     def primary_visit(self) -> Visit:
         return self.design.visit(self.primary.visit)
@@ -452,9 +509,23 @@ def _check_design(arms: list[dict]) -> list[str]:
     return []
 
 
-def _scale_labels(config: dict) -> dict[str, tuple[str, str]]:
+def _lower(label: str) -> str:
+    """A label inside a sentence: its first letter in lower case, unless the label
+    starts with an abbreviation ("RLS", "MOS")."""
+    if len(label) > 1 and label[1].isupper():
+        return label
+    return label[:1].lower() + label[1:]
+
+
+def _scale_labels(config: dict) -> dict[str, tuple[str, str, str, str]]:
+    """Each scale's label, instrument, better direction and family."""
     return {
-        scale["code"]: (scale["label"], instrument)
+        scale["code"]: (
+            scale["label"],
+            instrument,
+            scale.get("better", "lower"),
+            spec.get("family", spec["label"]),
+        )
         for instrument, spec in config["instruments"].items()
         for scale in spec["scales"]
     }

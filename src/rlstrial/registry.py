@@ -40,9 +40,16 @@ class Output:
         return getattr(import_module(f"rlstrial.{module}"), name)
 
     def files(
-        self, outcomes: list[str], primary: str = "", analysis: str = "", ci: str = "95% CI"
+        self,
+        outcomes: list[str],
+        primary: str = "",
+        analysis: str = "",
+        ci: str = "95% CI",
+        labels: dict[str, str] | None = None,
     ) -> list[File]:
         """The files of this output: one per outcome when the stem has ``{outcome}``.
+        Stems carry outcome codes; titles and captions the outcome's label from
+        ``labels`` (code -> label), where given.
 
         Examples
         --------
@@ -52,11 +59,12 @@ class Output:
         'diagnostics_A_mmrm'
         """
         each = outcomes if "{outcome}" in self.stem else [primary]
+        labels = labels or {}
         return [
             File(
                 self.stem.format(outcome=outcome, primary=primary, analysis=analysis),
-                self.title.format(outcome=outcome, analysis=analysis, ci=ci),
-                self.caption.format(outcome=outcome, analysis=analysis, ci=ci),
+                self.title.format(outcome=labels.get(outcome, outcome), analysis=analysis, ci=ci),
+                self.caption.format(outcome=labels.get(outcome, outcome), analysis=analysis, ci=ci),
                 self,
             )
             for outcome in each
@@ -165,7 +173,17 @@ FIGURES = (
         "figure",
         "figure_results",
         "Contrasts at the primary visit",
-        "Contrasts at the primary visit across outcomes (estimate, {ci}).",
+        "Each active arm versus no intervention at the primary visit, by outcome family"
+        " (estimate, {ci}).",
+        "figures.plot_forest",
+    ),
+    Output(
+        "forest_factorial",
+        "figure",
+        "figure_results",
+        "Factorial effects at the primary visit",
+        "Main effects of each factor and their interaction at the primary visit, by outcome"
+        " family (estimate, {ci}).",
         "figures.plot_forest",
     ),
     Output(
@@ -241,8 +259,10 @@ def files(
     primary: str = "",
     analysis: str = "",
     ci: str = "95% CI",
+    labels: dict[str, str] | None = None,
 ) -> list[File]:
-    """The files of several outputs, in their order.
+    """The files of several outputs, in their order (``labels``: outcome code ->
+    label, for titles and captions).
 
     Examples
     --------
@@ -251,7 +271,7 @@ def files(
     >>> [f.caption for f in files(FIGURES[1:2], ["A"])]
     ['A: LS-mean change by arm and visit (95% CI).']
     """
-    return [f for output in outputs for f in output.files(outcomes, primary, analysis, ci)]
+    return [f for output in outputs for f in output.files(outcomes, primary, analysis, ci, labels)]
 
 
 def written_by(rule: str) -> list[Output]:

@@ -37,8 +37,11 @@ TABLE_FORMATS = ["csv", "md", "html", "docx", "tex"]
 # The publication tables and figures, from the registry (rlstrial.registry), in the
 # order of the report; the figure files of the primary outcome and analysis.
 CI = ci_label(1 - PLAN.alpha)
-REPORT_TABLES = registry.files(registry.TABLES, OUTCOMES)
-REPORT_FIGURES = registry.files(registry.FIGURES, OUTCOMES, PRIMARY, PRIMARY_ANALYSIS, CI)
+LABELS = {outcome.code: outcome.label for outcome in PLAN.outcomes}
+REPORT_TABLES = registry.files(registry.TABLES, OUTCOMES, labels=LABELS)
+REPORT_FIGURES = registry.files(
+    registry.FIGURES, OUTCOMES, PRIMARY, PRIMARY_ANALYSIS, CI, labels=LABELS
+)
 PUBLICATION_TABLES = [
     f.stem for f in registry.files(registry.written_by("publication_tables"), OUTCOMES)
 ]

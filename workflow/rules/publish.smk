@@ -7,12 +7,14 @@ rule figure_results:
     arm for each outcome, the forest plot and the 2x2 interaction plot."""
     input:
         results=expand(f"{MODELS}/{{outcome}}_{PRIMARY_ANALYSIS}.parquet", outcome=OUTCOMES),
+        adqs=rules.derive.output.adqs_parquet,
+        adsl=rules.derive.output.adsl_parquet,
     output:
         figure_files("figure_results"),
     params:
         code=code_digest("figure_results"),
-        plan=PLAN.to_params("design", "outcomes", "primary"),
-        dpi=config["figures"]["dpi"],
+        plan=PLAN.to_params("design", "outcomes", "primary", "population"),
+        figures=config["figures"],
     priority: 2  # the longest figure job: started first
     log:
         f"{LOGS}/figure_results.log",
@@ -87,8 +89,8 @@ rule figure_individual_change:
         figure_files("figure_individual_change"),
     params:
         code=code_digest("figure_individual_change"),
-        plan=PLAN.to_params("design", "primary", "population"),
-        dpi=config["figures"]["dpi"],
+        plan=PLAN.to_params("design", "outcomes", "primary", "population"),
+        figures=config["figures"],
     log:
         f"{LOGS}/figure_individual_change.log",
     benchmark:
