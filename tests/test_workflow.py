@@ -502,3 +502,28 @@ def test_checklist_map_covers_every_item_with_this_runs_outputs(two_runs):
     assert "{results}/figures/interaction.pdf" in rows.loc["F3", "addressed by"]
     assert rows.loc["23a", "addressed by"] == "{results}/tables/recruitment.csv"
     assert "CONSORT 2025 checklist" in (results / "report.html").read_text(encoding="utf-8")
+
+
+def test_no_bare_code_in_any_figure(two_runs):
+    """Every text of every figure is in words: no text is just an arm code, and no
+    PARAMCD or visit code appears anywhere (SVG keeps its text as text)."""
+    import xml.etree.ElementTree as ElementTree
+
+    config = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
+    arm_codes = {arm["code"] for arm in config["arms"]}
+    codes = [
+        scale["code"] for spec in config["instruments"].values() for scale in spec["scales"]
+    ] + [visit["code"] for visit in config["visits"]]
+    pattern = re.compile(r"\b(" + "|".join(map(re.escape, codes)) + r")\b")
+    figures = sorted((two_runs[0] / "results" / "figures").glob("*.svg"))
+    assert len(figures) >= 7
+    for path in figures:
+        root = ElementTree.parse(path).getroot()
+        texts = [
+            "".join(element.itertext()).strip()
+            for element in root.iter("{http://www.w3.org/2000/svg}text")
+        ]
+        assert texts, f"{path.name} has no text elements"
+        for text in texts:
+            assert text not in arm_codes, (path.name, text)
+            assert not pattern.search(text), (path.name, text)

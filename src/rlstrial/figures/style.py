@@ -44,7 +44,7 @@ STYLE = {
 SAVING = {
     "pdf.fonttype": 42,  # TrueType, embedded
     "ps.fonttype": 42,
-    "svg.fonttype": "path",
+    "svg.fonttype": "none",  # text stays text: searchable, editable by the journal
     "svg.hashsalt": "rlstrial",
 }
 FIXED_METADATA = {
