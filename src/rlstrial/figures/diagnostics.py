@@ -30,14 +30,14 @@ def plot_diagnostics(
             linewidths=0,
         )
         axes[0].axhline(0, color="#999999", linewidth=0.5)
-        axes[0].set_xlabel("fitted")
-        axes[0].set_ylabel("residual")
+        axes[0].set_xlabel("Fitted value")
+        axes[0].set_ylabel("Residual")
         ordered = np.sort(residuals["normalized"].to_numpy())
         theoretical = stats.norm.ppf((np.arange(1, len(ordered) + 1) - 0.5) / len(ordered))
         axes[1].scatter(theoretical, ordered, s=3, color="#0072B2", alpha=0.5, linewidths=0)
         axes[1].plot(theoretical, theoretical, color="#999999", linewidth=0.5)
-        axes[1].set_xlabel("normal quantile")
-        axes[1].set_ylabel("normalized residual")
+        axes[1].set_xlabel("Normal quantile")
+        axes[1].set_ylabel("Normalized residual")
         matrix = correlation.set_index("visit")
         image = axes[2].imshow(matrix.to_numpy(), vmin=-1, vmax=1, cmap="RdBu_r")
         axes[2].set_xticks(range(len(matrix)), matrix.columns, rotation=90)
@@ -45,7 +45,7 @@ def plot_diagnostics(
         for (i, j), value in np.ndenumerate(matrix.to_numpy()):
             colour = "white" if abs(value) > 0.6 else "black"
             axes[2].text(j, i, f"{value:.2f}", ha="center", va="center", fontsize=5, color=colour)
-        figure.colorbar(image, ax=axes[2], shrink=0.8)
+        figure.colorbar(image, ax=axes[2], shrink=0.8, label="Correlation between visits")
         figure.suptitle(title)
     return figure
 
@@ -75,6 +75,6 @@ def plot_individual_change(
             axis.axhline(0, color="#999999", linewidth=0.5)
             axis.set_title(f"{design.arm_label(arm)} (n = {len(values)})")
             axis.set_xticks([])
-        np.atleast_1d(axes)[0].set_ylabel("change from baseline")
+        np.atleast_1d(axes)[0].set_ylabel("Change from baseline")
         figure.suptitle(title)
     return figure
