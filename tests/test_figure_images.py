@@ -16,6 +16,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from matplotlib.testing.compare import compare_images
+from test_consort import FLOWS
 from test_figures import DESIGN, OUTCOME, lsmeans_table
 
 from rlstrial import figures
@@ -64,7 +65,12 @@ def individual_change():
     return figures.plot_individual_change(changes, DESIGN, "X score: change at Week 4")
 
 
+def consort():
+    return figures.draw_consort(FLOWS["pilot"], DESIGN)
+
+
 FIGURES = {
+    "consort": consort,
     "trajectories": trajectories,
     "interaction": interaction,
     "diagnostics": diagnostics,
