@@ -18,6 +18,7 @@ import pytest
 from matplotlib.testing.compare import compare_images
 from test_consort import FLOWS
 from test_figures import DESIGN, OUTCOME, lsmeans_table
+from test_forest import PLAN, VERSUS_CONTROL, results
 
 from rlstrial import figures
 
@@ -69,8 +70,13 @@ def consort():
     return figures.draw_consort(FLOWS["pilot"], DESIGN)
 
 
+def forest():
+    return figures.plot_forest(results(), PLAN, VERSUS_CONTROL)
+
+
 FIGURES = {
     "consort": consort,
+    "forest": forest,
     "trajectories": trajectories,
     "interaction": interaction,
     "diagnostics": diagnostics,
