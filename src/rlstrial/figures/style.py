@@ -57,7 +57,9 @@ FIXED_METADATA = {
 @contextlib.contextmanager
 def themed(style: Mapping | None = None) -> Iterator[None]:
     """Draw inside this context: the theme where the caller left matplotlib's
-    defaults, the caller's settings where not, and ``style`` over both.
+    defaults, the caller's settings where not, and ``style`` over both. (A setting the
+    caller sets to matplotlib's own default, e.g. ``font.size`` 10, cannot be told
+    from one left alone: pass it in ``style`` instead.)
 
     Examples
     --------
