@@ -290,13 +290,17 @@ def figure_diagnostics(
     residuals_path: str | Path,
     correlation_path: str | Path,
     stem: str | Path,
-    title: str,
+    plan: Plan,
+    outcome: str,
+    analysis: str,
     dpi: int = 300,
 ) -> None:
-    """Model diagnostics of one analysis, from the residuals the analysis wrote."""
+    """Model diagnostics of one analysis, from the residuals the analysis wrote; titled
+    with the outcome's label and the analysis' name."""
     from rlstrial import figures
 
     residuals, correlation = pd.read_parquet(residuals_path), pd.read_csv(correlation_path)
+    title = f"{plan.outcome(outcome).label}: model diagnostics ({analysis.replace('_', ' ')})"
     figures.save_figure(figures.plot_diagnostics(residuals, correlation, title), stem, dpi)
 
 
@@ -324,38 +328,53 @@ def publication_tables(
     adae_path: str | Path,
     counts_path: str | Path,
     result_paths: list[str],
+    fit_paths: list[str],
     plan: Plan,
     folder: str | Path,
 ) -> None:
     """Baseline characteristics, comparisons, recruitment, harms, adherence, participant
-    flow and one outcome table per outcome, in every format."""
+    flow and one outcome table per outcome ("Table 2", with its footnotes), in every
+    format, labelled in words.
+
+    ``result_paths`` and ``fit_paths`` are the result tables and fit statistics of the
+    primary analysis, one per outcome. ``plan`` needs its ``design``, ``outcomes``,
+    ``population``, ``multiplicity``, ``primary`` and ``analyses`` (the primary one, at
+    least) sections."""
     from rlstrial import registry
-    from rlstrial.tables import write_table_formats
+    from rlstrial.tables import VISIT, outcome_notes, table_notes, write_table_formats
 
     adsl, adqs, adae = (pd.read_parquet(p) for p in (adsl_path, adqs_path, adae_path))
     design = plan.design
     arms, labels = design.arm_codes, design.arm_labels
-    outcomes = [outcome.code for outcome in plan.outcomes]
+    outcomes = {outcome.code: outcome.label for outcome in plan.outcomes}
     counts = pd.read_csv(counts_path, keep_default_na=False)
     arguments = {  # what each registered table's builder is called with
-        "baseline": (adsl, arms, labels, adqs, outcomes),
+        "baseline": (adsl, arms, labels, adqs, list(outcomes)),
         "comparisons": (design, plan.multiplicity),
         "recruitment": (adsl, arms, labels),
         "harms": (adae, adsl, arms, labels),
         "adherence": (adsl, arms, labels),
-        "participant_flow": (counts, adqs, adsl, arms, labels, plan.population),
+        "participant_flow": (counts, adqs, adsl, arms, labels, plan.population, outcomes),
     }
     results = {
         frame["outcome"].iloc[0]: frame for frame in (pd.read_parquet(p) for p in result_paths)
     }
+    fits = {
+        frame["outcome"].iloc[0]: frame
+        for frame in (pd.read_csv(p, keep_default_na=False) for p in fit_paths)
+    }
     for output in registry.written_by("publication_tables"):
-        for file in output.files(list(results)):
+        for file in output.files(list(results), labels=outcomes):
             if output.stem == "outcome_{outcome}":
                 outcome = file.stem.removeprefix("outcome_")
-                table = output.function(results[outcome], adqs, outcome, arms)
+                frame = results[outcome]
+                analysis = plan.analysis(frame["analysis"].iloc[0])
+                table = output.function(frame, adqs, adsl, design, analysis)
+                notes, group = outcome_notes(frame, plan, fits[outcome]), VISIT
             else:
                 table = output.function(*arguments[output.stem])
-            write_table_formats(table, Path(folder) / file.stem, file.title)
+                notes, group = table_notes(output.stem, plan), None
+            write_table_formats(table, Path(folder) / file.stem, file.title, notes, group=group)
 
 
 def consort_checklist(paths: dict, settings: dict, folder: str | Path) -> pd.DataFrame:

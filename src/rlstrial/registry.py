@@ -120,7 +120,8 @@ TABLES = (
         "table",
         "publication_tables",
         "{outcome}: results by visit",
-        "{outcome}: raw means, LS-means and contrasts by visit.",
+        "{outcome}: n, baseline and visit mean (SD), LS-mean change (SE), differences"
+        " ({ci}) and P values by visit.",
         "tables.table_outcome",
     ),
     Output(

@@ -71,6 +71,7 @@ rule figure_diagnostics:
         expand(f"{FIGURES}/diagnostics_{{{{outcome}}}}_{{{{analysis}}}}.{{ext}}", ext=FIGURE_FORMATS),
     params:
         code=code_digest("figure_diagnostics"),
+        plan=PLAN.to_params("outcomes"),
         dpi=config["figures"]["dpi"],
     log:
         f"{LOGS}/figure_diagnostics_{{outcome}}_{{analysis}}.log",
@@ -107,11 +108,18 @@ rule publication_tables:
         adae=rules.derive.output.adae_parquet,
         consort=rules.consort_counts.output.counts,
         results=expand(f"{MODELS}/{{outcome}}_{PRIMARY_ANALYSIS}.parquet", outcome=OUTCOMES),
+        fit=expand(f"{MODELS}/{{outcome}}_{PRIMARY_ANALYSIS}_fit.csv", outcome=OUTCOMES),
     output:
         expand(f"{TABLES}/{{name}}.{{ext}}", name=PUBLICATION_TABLES, ext=TABLE_FORMATS),
     params:
         code=code_digest("publication_tables"),
-        plan=PLAN.to_params("design", "outcomes", "population", "multiplicity"),
+        # the primary analysis alone: changing another analysis does not rewrite the tables
+        plan=PLAN.to_params("design", "outcomes", "population", "multiplicity", "primary")
+        | {
+            "analyses": [
+                a for a in PLAN.to_params("analyses")["analyses"] if a["name"] == PRIMARY_ANALYSIS
+            ]
+        },
     log:
         f"{LOGS}/publication_tables.log",
     benchmark:

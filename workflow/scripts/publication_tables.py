@@ -12,6 +12,7 @@ publication_tables(
     sm.input.adae,
     sm.input.consort,
     list(sm.input.results),
+    list(sm.input.fit),
     plan(sm),
     Path(sm.output[0]).parent,
 )
