@@ -18,7 +18,7 @@ CONFIGFILES ?=
 # evaluating anything.
 CHECK_CONFIG := $(UV) run python -m rlstrial.config
 
-.PHONY: setup run park test lint format
+.PHONY: setup run park test lint format readme-figures
 
 setup:
 	@python3 -m uv --version 2>/dev/null | grep -q "$(UV_VERSION)" || python3 -m pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
@@ -44,3 +44,6 @@ test: lint  ## linters, then the test suite
 format: setup
 	$(UV) run ruff format .
 	$(UV) run ruff check --fix .
+
+readme-figures: setup  ## the README's copies of the forest plot and CONSORT diagram, from results/figures
+	$(UV) run rlstrial readme-figures

@@ -68,3 +68,14 @@ def data_dictionary(out: str) -> None:
     Path(out).parent.mkdir(parents=True, exist_ok=True)
     Path(out).write_text(data_dictionary_markdown() + "\n", encoding="utf-8")
     click.echo(f"wrote {out}")
+
+
+@main.command("readme-figures")
+@click.option("--figures", type=click.Path(file_okay=False), default="results/figures")
+@click.option("--out", type=click.Path(file_okay=False), default="docs/images")
+def readme_figures(figures: str, out: str) -> None:
+    """Copy the forest plot and CONSORT diagram of a run, made smaller, for the README."""
+    from rlstrial.figures.style import thumbnail
+
+    for name in ("forest", "consort"):
+        click.echo(f"wrote {thumbnail(Path(figures) / f'{name}.png', Path(out) / f'{name}.png')}")

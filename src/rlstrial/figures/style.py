@@ -103,3 +103,18 @@ def save_figure(figure: plt.Figure, stem: str | Path, dpi: int = 300) -> list[Pa
             paths.append(path)
     plt.close(figure)
     return paths
+
+
+def thumbnail(path: str | Path, out: str | Path, width: int = 1100, colours: int = 64) -> Path:
+    """A smaller copy of a PNG figure (``width`` pixels, a ``colours`` palette), for
+    documentation: the README shows the default run's forest plot and CONSORT
+    diagram this way."""
+    from PIL import Image
+
+    image = Image.open(path).convert("RGB")
+    height = round(image.height * width / image.width)
+    small = image.resize((width, height), Image.Resampling.LANCZOS).quantize(colors=colours)
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    small.save(out, optimize=True)
+    return out
