@@ -204,6 +204,7 @@ def plot_interaction(
         axes.set_xticks(
             [0, 1], [f"without {massager_arm.label.lower()}", f"with {massager_arm.label.lower()}"]
         )
+        axes.set_xlim(-0.4, 1.4)  # room for the tick labels at both ends
         level = ci_label(at_visit["ci_level"].iloc[0])
         axes.set_ylabel(f"LS-mean change at {visit} ({level})")
         axes.set_title(f"{outcome.label}: {massager_arm.label} x {heat_arm.label.lower()}")
