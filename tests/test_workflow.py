@@ -527,3 +527,19 @@ def test_no_bare_code_in_any_figure(two_runs):
         for text in texts:
             assert text not in arm_codes, (path.name, text)
             assert not pattern.search(text), (path.name, text)
+    # and none in the publication tables' headers or row labels
+    from rlstrial import registry
+
+    stems = [output.stem for output in registry.written_by("publication_tables")]
+    tables = [
+        path
+        for path in sorted((two_runs[0] / "results" / "tables").glob("*.csv"))
+        if any(re.fullmatch(stem.replace("{outcome}", ".+"), path.stem) for stem in stems)
+    ]
+    assert len(tables) >= 7
+    for path in tables:
+        table = pd.read_csv(path, dtype=str, keep_default_na=False)
+        labels = [*table.columns, *table.iloc[:, :2].to_numpy().ravel()]
+        for text in labels:
+            assert text not in arm_codes, (path.name, text)
+            assert not pattern.search(text), (path.name, text)
