@@ -160,28 +160,59 @@ def test_unknown_structure_is_an_error():
         fit_mmrm(complete_trial(), "y ~ arm", subject="id", visit="visit", covariance="un")
 
 
+# distances between the four observations of one subject (visit number and a second
+# coordinate), for the spatial structure
+POINTS = np.array([[1.0, 0.3], [2.0, -0.4], [3.0, 0.9], [4.0, 0.1]])
+DISTANCES = np.sqrt(((POINTS[:, None] - POINTS[None]) ** 2).sum(-1))
+
+
 @pytest.mark.parametrize("name", STRUCTURES)
 def test_structures_round_trip_through_their_sas_parameters(name):
     structure = Structure(name, 4)
     rng = np.random.default_rng(1)
     empirical = np.cov(rng.normal(size=(4, 50)) + rng.normal(size=50))
-    theta = structure.start(empirical)
+    theta = structure.start(empirical, DISTANCES)
     reported = dict(structure.report(theta, []))
     assert np.allclose(structure.theta_from_parameters(reported), theta)
-    sigma = structure.matrix(theta)
+    sigma = structure.matrix(theta, DISTANCES)
     assert np.allclose(sigma, sigma.T) and np.linalg.eigvalsh(sigma).min() > 0
+    phi = structure.sas_parameters(theta)
+    assert np.allclose(phi, [value for _, value in structure.report(theta, [])])
+    assert np.allclose(structure.sas_matrix(phi, DISTANCES), sigma)
 
 
 @pytest.mark.parametrize("name", STRUCTURES)
 def test_complex_step_jacobian_matches_finite_differences(name):
     structure = Structure(name, 4)
-    theta = structure.start(np.eye(4) * 2 + 0.5)
-    jacobian = structure.jacobian(theta)
+    theta = structure.start(np.eye(4) * 2 + 0.5, DISTANCES)
+    jacobian = structure.jacobian(theta, DISTANCES)
     for k in range(len(theta)):
         step = np.zeros_like(theta)
         step[k] = 1e-6
-        numeric = (structure.matrix(theta + step) - structure.matrix(theta - step)) / 2e-6
+        numeric = (
+            structure.matrix(theta + step, DISTANCES) - structure.matrix(theta - step, DISTANCES)
+        ) / 2e-6
         assert np.allclose(jacobian[k], numeric, atol=1e-6)
+
+
+def test_spatial_exponential_by_hand():
+    """SP(EXP): s2 exp(-d / range), parameters reported as SAS does (range, Residual)."""
+    structure = Structure("sp_exp", 4)
+    theta = structure.theta_from_parameters({"SP(EXP)": 2.0, "Residual": 9.0})
+    sigma = structure.matrix(theta, DISTANCES)
+    assert sigma[0, 1] == pytest.approx(9.0 * np.exp(-np.hypot(1.0, 0.7) / 2.0))
+    assert np.allclose(np.diag(sigma), 9.0)
+    with pytest.raises(ValueError, match="needs the distances"):
+        structure.matrix(theta)
+
+
+def test_a_spatial_structure_needs_coordinates_and_only_it():
+    data = complete_trial()
+    data["where"] = np.arange(len(data), dtype=float)
+    with pytest.raises(ValueError, match="needs coordinates"):
+        fit_mmrm(data, "y ~ arm", "id", "visit", covariance="sp_exp")
+    with pytest.raises(ValueError, match="coordinates are for a spatial structure"):
+        fit_mmrm(data, "y ~ arm", "id", "visit", covariance="cs", coordinates=["where"])
 
 
 def test_analytic_gradient_matches_finite_differences():
@@ -198,6 +229,34 @@ def test_analytic_gradient_matches_finite_differences():
             - fit.likelihood.evaluate(theta - step).value
         ) / 2e-6
         assert numeric == pytest.approx(analytic[k], rel=1e-5, abs=1e-6)
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"covariance": "us"},
+        {"covariance": "toeph", "method": "ml"},
+        {"covariance": "csh", "group": "arm"},
+        {"covariance": "ar1h", "weights": "w"},
+        {"covariance": "sp_exp", "coordinates": ["time", "place"], "weights": "w"},
+    ],
+    ids=["us", "toeph-ml", "csh-grouped", "ar1h-weighted", "sp_exp-weighted"],
+)
+def test_analytic_hessian_matches_differences_of_the_gradient(options):
+    """The observed information (Harville's formulas) against central differences of
+    the analytic gradient, away from the optimum, for ML and REML, groups, weights and
+    the spatial structure (each subject its own matrix)."""
+    rng = np.random.default_rng(7)
+    data = complete_trial()
+    data.loc[[2, 4, 11], "y"] = np.nan
+    data["w"] = rng.uniform(0.5, 2.0, len(data))
+    data["time"] = data["visit"].str[1:].astype(float)
+    data["place"] = rng.normal(size=len(data))
+    fit = fit_mmrm(data, "y ~ arm * visit", "id", "visit", fallback=(), **options)
+    theta = fit.theta + 0.05
+    analytic = fit.likelihood.hessian(theta)
+    numeric = fit.likelihood.numerical_hessian(theta)
+    assert np.allclose(analytic, numeric, rtol=1e-6, atol=1e-6 * np.abs(numeric).max())
 
 
 def test_results_are_reproducible():

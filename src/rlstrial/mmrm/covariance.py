@@ -21,7 +21,12 @@ name              SAS ``type=``                  Sigma[i, j]
 ``toep``          TOEP                           s2 rho_|i-j|
 ``toeph``         TOEPH                          sd_i sd_j rho_|i-j|
 ``adh``           ANTE(1)                        sd_i sd_j prod(rho_i..rho_{j-1})
+``sp_exp``        SP(EXP)(c-list)                s2 exp(-d_ij / range), d the Euclidean
+                                                 distance of the observations' coordinates
 ================  =============================  ======================================
+
+``sp_exp`` is spatial: its matrix depends on each subject's coordinates, so its methods
+take ``distances`` (..., T, T) and return one matrix per leading index.
 """
 
 from __future__ import annotations
@@ -30,7 +35,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-STRUCTURES = ("us", "cs", "csh", "ar1", "ar1h", "toep", "toeph", "adh")
+STRUCTURES = ("us", "cs", "csh", "ar1", "ar1h", "toep", "toeph", "adh", "sp_exp")
+#: structures whose matrix depends on distances between a subject's observations
+SPATIAL = ("sp_exp",)
 # structures whose Sigma is linear in SAS's parameters: full and linear KR agree
 LINEAR_IN_SAS_PARAMETERS = ("us", "cs", "toep")
 
@@ -76,13 +83,23 @@ class Structure:
             "toep": t,
             "toeph": 2 * t - 1,
             "adh": 2 * t - 1,
+            "sp_exp": 2,
         }[self.name]
 
-    def matrix(self, theta: np.ndarray) -> np.ndarray:
-        """Sigma(theta), T x T (works for complex theta, for complex-step derivatives)."""
+    @property
+    def spatial(self) -> bool:
+        return self.name in SPATIAL
+
+    def matrix(self, theta: np.ndarray, distances: np.ndarray | None = None) -> np.ndarray:
+        """Sigma(theta), T x T (works for complex theta, for complex-step derivatives);
+        for a spatial structure one per leading index of ``distances``."""
         t = self.n_visits
         theta = np.asarray(theta)
         dtype = theta.dtype
+        if self.spatial:
+            if distances is None:
+                raise ValueError(f"{self.name} needs the distances between observations")
+            return np.exp(theta[0]) * np.exp(-np.asarray(distances) / np.exp(theta[1]))
         if self.name == "us":
             lower = np.zeros((t, t), dtype=dtype)
             rows, cols = np.tril_indices(t)
@@ -117,8 +134,9 @@ class Structure:
                 corr[i, j] = corr[j, i] = np.prod(rho[i:j])
         return scale * corr
 
-    def jacobian(self, theta: np.ndarray) -> np.ndarray:
-        """d Sigma / d theta_k for every k: array of shape (n_params, T, T)."""
+    def jacobian(self, theta: np.ndarray, distances: np.ndarray | None = None) -> np.ndarray:
+        """d Sigma / d theta_k for every k: array of shape (n_params, T, T), or
+        (n_params, ..., T, T) for a spatial structure."""
         if self.name == "us":  # Sigma = L L': dSigma = dL L' + L dL'
             t = self.n_visits
             theta = np.asarray(theta, dtype=float)
@@ -132,14 +150,17 @@ class Structure:
             half = d_lower @ lower.T
             return half + half.transpose(0, 2, 1)
         step = 1e-30
-        out = np.empty((self.n_params, self.n_visits, self.n_visits))
+        shape = self.matrix(np.asarray(theta, dtype=float), distances).shape
+        out = np.empty((self.n_params, *shape))
         for k in range(self.n_params):
             shifted = np.asarray(theta, dtype=complex)
             shifted[k] += 1j * step
-            out[k] = self.matrix(shifted).imag / step
+            out[k] = self.matrix(shifted, distances).imag / step
         return out
 
-    def second_derivatives(self, theta: np.ndarray) -> np.ndarray:
+    def second_derivatives(
+        self, theta: np.ndarray, distances: np.ndarray | None = None
+    ) -> np.ndarray:
         """d2 Sigma / d theta_k d theta_l: shape (n_params, n_params, T, T). Analytic for
         ``us``; otherwise central differences of the complex-step first derivatives
         (relative error about 1e-10)."""
@@ -159,19 +180,25 @@ class Structure:
                 half = d_lower[index] @ lower.T
                 out[index, index] += half + half.T
             return out
-        out = np.empty((k, k, t, t))
+        shape = self.matrix(theta, distances).shape
+        out = np.empty((k, k, *shape))
         for j in range(k):
             h = 1e-5 * max(1.0, abs(theta[j]))
             up, down = theta.copy(), theta.copy()
             up[j] += h
             down[j] -= h
-            out[:, j] = (self.jacobian(up) - self.jacobian(down)) / (2 * h)
-        return (out + out.transpose(1, 0, 2, 3)) / 2
+            out[:, j] = (self.jacobian(up, distances) - self.jacobian(down, distances)) / (2 * h)
+        return (out + np.swapaxes(out, 0, 1)) / 2
 
-    def start(self, empirical: np.ndarray) -> np.ndarray:
-        """Starting theta from an empirical covariance matrix (e.g. of OLS residuals)."""
+    def start(self, empirical: np.ndarray, distances: np.ndarray | None = None) -> np.ndarray:
+        """Starting theta from an empirical covariance matrix (e.g. of OLS residuals);
+        a spatial structure starts with its range at the median distance."""
         t = self.n_visits
         variances = np.clip(np.diag(empirical), 1e-8, None)
+        if self.spatial:
+            positive = np.asarray(distances)[np.asarray(distances) > 0]
+            scale = float(np.median(positive)) if positive.size else 1.0
+            return np.array([np.log(variances.mean()), np.log(scale)])
         sd = np.sqrt(variances)
         corr = empirical / np.outer(sd, sd)
         lag = np.abs(np.subtract.outer(np.arange(t), np.arange(t)))
@@ -217,6 +244,8 @@ class Structure:
             lower = np.linalg.cholesky(sigma)
             lower[np.arange(t), np.arange(t)] = np.log(np.diagonal(lower))
             return lower[np.tril_indices(t)]
+        if self.spatial:
+            return np.array([np.log(values["Residual"]), np.log(values["SP(EXP)"])])
         if self.name == "cs":
             variance = values["CS"] + values["Residual"]
             return np.array([np.log(variance), _cs_rho_inverse(values["CS"] / variance, t)])
@@ -237,6 +266,8 @@ class Structure:
     def report(self, theta: np.ndarray, visits: list[str]) -> list[tuple[str, float]]:
         """The parameters as SAS names them, with their values."""
         t = self.n_visits
+        if self.spatial:
+            return [("SP(EXP)", float(np.exp(theta[1]))), ("Residual", float(np.exp(theta[0])))]
         sigma = self.matrix(np.asarray(theta, dtype=float))
         if self.name == "us":
             return [
@@ -268,6 +299,8 @@ class Structure:
         theta (works for complex theta, for complex-step derivatives)."""
         t = self.n_visits
         theta = np.asarray(theta)
+        if self.spatial:
+            return np.array([np.exp(theta[1]), np.exp(theta[0])])  # SP(EXP) (range), Residual
         sigma = self.matrix(theta)
         if self.name == "us":
             rows, cols = np.tril_indices(t)
@@ -286,12 +319,14 @@ class Structure:
             return np.array([*variances, np.tanh(theta[t])])
         return np.array([*variances, *np.tanh(theta[t:])])  # toeph, adh
 
-    def sas_matrix(self, phi: np.ndarray) -> np.ndarray:
+    def sas_matrix(self, phi: np.ndarray, distances: np.ndarray | None = None) -> np.ndarray:
         """Sigma as a function of SAS's parameters ``phi`` (:meth:`sas_parameters`),
-        T x T; works for complex phi."""
+        T x T (or one per leading index of ``distances``); works for complex phi."""
         t = self.n_visits
         phi = np.asarray(phi)
         dtype = phi.dtype
+        if self.spatial:
+            return phi[1] * np.exp(-np.asarray(distances) / phi[0])
         lag = np.abs(np.subtract.outer(np.arange(t), np.arange(t)))
         if self.name == "us":
             sigma = np.zeros((t, t), dtype=dtype)
@@ -332,24 +367,27 @@ class Structure:
             out[:, k] = self.sas_parameters(shifted).imag / step
         return out
 
-    def sas_derivatives(self, phi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def sas_derivatives(
+        self, phi: np.ndarray, distances: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
         """First and second derivatives of Sigma in SAS's parameters: arrays of
-        shape (k, T, T) and (k, k, T, T). First derivatives by complex step (exact to
-        rounding); second ones by central differences of those (zero where Sigma is
-        linear in phi)."""
+        shape (k, T, T) and (k, k, T, T) (spatial: (k, ..., T, T) and (k, k, ..., T,
+        T)). First derivatives by complex step (exact to rounding); second ones by
+        central differences of those (zero where Sigma is linear in phi)."""
         phi = np.asarray(phi, dtype=float)
-        k, t = self.n_params, self.n_visits
+        k = self.n_params
+        shape = self.sas_matrix(phi, distances).shape
 
         def first(point):
-            out = np.empty((k, t, t))
+            out = np.empty((k, *shape))
             for i in range(k):
                 shifted = point.astype(complex)
                 shifted[i] += 1e-30j
-                out[i] = self.sas_matrix(shifted).imag / 1e-30
+                out[i] = self.sas_matrix(shifted, distances).imag / 1e-30
             return out
 
         d1 = first(phi)
-        d2 = np.zeros((k, k, t, t))
+        d2 = np.zeros((k, k, *shape))
         if self.name not in LINEAR_IN_SAS_PARAMETERS:
             for j in range(k):
                 h = 1e-5 * max(1.0, abs(phi[j]))
@@ -357,5 +395,5 @@ class Structure:
                 up[j] += h
                 down[j] -= h
                 d2[:, j] = (first(up) - first(down)) / (2 * h)
-            d2 = (d2 + d2.transpose(1, 0, 2, 3)) / 2
+            d2 = (d2 + np.swapaxes(d2, 0, 1)) / 2
         return d1, d2

@@ -50,6 +50,8 @@ class Design:
     visit: str = ""
     group: str | None = None
     weights_column: str | None = None
+    coordinates: np.ndarray | None = None  # (rows, d), for a spatial structure
+    coordinate_columns: tuple[str, ...] = ()
 
 
 def formula_variables(formula: str, columns) -> list[str]:
@@ -91,13 +93,21 @@ def prepare(
     weights: str | None = None,
     reference: dict | None = None,
     visit_levels: list | None = None,
+    coordinates: list[str] | None = None,
 ) -> Design:
-    """Check the data and build the design for :func:`rlstrial.mmrm.fit_mmrm`."""
+    """Check the data and build the design for :func:`rlstrial.mmrm.fit_mmrm`
+    (``coordinates``: the columns whose Euclidean distances a spatial covariance
+    structure uses, SAS ``SP(EXP)(c-list)``)."""
     if not isinstance(data, pd.DataFrame):
         raise TypeError(f"data must be a pandas DataFrame, not {type(data).__name__}")
     outcome = formula.split("~")[0].strip()
     variables = formula_variables(formula, data.columns)
     needed = _needed_columns(data, outcome, variables, subject, visit, group, weights)
+    coordinates = list(coordinates or [])
+    absent = [c for c in coordinates if c not in data.columns]
+    if absent:
+        raise MMRMDataError(f"coordinate columns {absent} are not in the data")
+    needed += [c for c in coordinates if c not in needed]
     frame = data[needed].copy()
     _check_numeric_outcome(frame, outcome)
     _set_reference_levels(frame, reference or {})
@@ -131,6 +141,8 @@ def prepare(
         visit=visit,
         group=group,
         weights_column=weights,
+        coordinates=frame[coordinates].to_numpy(dtype=float) if coordinates else None,
+        coordinate_columns=tuple(coordinates),
     )
 
 
@@ -367,6 +379,10 @@ class Patterns:
     xy: np.ndarray  # (P, T, T, p)
     xx_pairs: np.ndarray  # (P, T (T + 1) / 2, p, p), visit pairs j <= l
     log_weights: float  # sum of the log weights of all rows
+    subject_pattern: np.ndarray  # (subjects,) the pattern of each subject
+    # (P, T, T) distances between a pattern's observations, for a spatial structure
+    # (every subject is then its own pattern)
+    distances: np.ndarray | None = None
 
     def __post_init__(self):
         t = self.yy.shape[-1]
@@ -425,8 +441,11 @@ def patterns(design: Design, y: np.ndarray) -> Patterns:
     np.add.at(masks, design.subject_index, np.left_shift(1, design.visit_index))
     group_of = np.zeros(n_subjects, dtype=np.int64)
     group_of[design.subject_index] = design.group_index
-    subject_key = group_of * (1 << t) + masks
-    keys, subject_pattern = np.unique(subject_key, return_inverse=True)
+    if design.coordinates is None:
+        subject_key = group_of * (1 << t) + masks
+    else:  # a spatial structure: every subject has its own covariance matrix
+        subject_key = np.arange(n_subjects)
+    keys, first, subject_pattern = np.unique(subject_key, return_index=True, return_inverse=True)
     # padded per-subject arrays: (subjects, T) and (subjects, T, p), zero where unseen
     y_pad = np.zeros((n_subjects, t))
     x_pad = np.zeros((n_subjects, t, p))
@@ -444,13 +463,21 @@ def patterns(design: Design, y: np.ndarray) -> Patterns:
         xx_pairs[q] = (xs.T @ xs).reshape(t, p, t, p)[pair_j, :, pair_l, :]
         xy[q] = (xs.T @ ys).reshape(t, p, t).transpose(0, 2, 1)
         yy[q] = ys.T @ ys
-    observed = ((keys[:, None] % (1 << t)) >> np.arange(t)[None, :]) & 1
+    observed = (masks[first][:, None] >> np.arange(t)[None, :]) & 1
+    distances = None
+    if design.coordinates is not None:
+        points = np.zeros((n_subjects, t, design.coordinates.shape[1]))
+        points[design.subject_index, design.visit_index] = design.coordinates
+        difference = points[:, :, None, :] - points[:, None, :, :]
+        distances = np.sqrt((difference**2).sum(axis=-1))[first]
     return Patterns(
-        group=(keys >> t).astype(int),
+        group=group_of[first].astype(int),
         observed=observed.astype(bool),
         n=np.bincount(subject_pattern, minlength=n_patterns).astype(float),
         yy=yy,
         xy=xy,
         xx_pairs=xx_pairs,
         log_weights=float(np.log(design.weights).sum()),
+        subject_pattern=subject_pattern,
+        distances=distances,
     )

@@ -15,7 +15,7 @@ import patsy
 from scipy import optimize, stats
 from threadpoolctl import get_cached_controller  # reused until a module is imported
 
-from rlstrial.mmrm.covariance import STRUCTURES, Structure
+from rlstrial.mmrm.covariance import SPATIAL, STRUCTURES, Structure
 from rlstrial.mmrm.design import Design, MMRMDataError, patterns, prepare
 from rlstrial.mmrm.inference import (
     KenwardRoger,
@@ -136,7 +136,7 @@ def _fit_structure(design, pats, name, reml, start_residual, max_iter):
     likelihood = Likelihood(pats, structure, len(design.groups), reml, len(design.y))
     start = np.concatenate(
         [
-            structure.start(_empirical_covariance(design, start_residual, g))
+            structure.start(_empirical_covariance(design, start_residual, g), pats.distances)
             for g in range(len(design.groups))
         ]
     )
@@ -176,6 +176,7 @@ def fit_mmrm(
     df: str | None = None,
     vcov: str = "model",
     information: str = "observed",
+    coordinates: list[str] | None = None,
 ) -> MMRMResult:
     """Fit a mixed model for repeated measures (a GLS model with structured covariance).
 
@@ -192,7 +193,9 @@ def fit_mmrm(
         Column names of the subject identifier and the visit.
     covariance
         Within-subject covariance structure: ``us`` (unstructured), ``cs``, ``csh``,
-        ``ar1``, ``ar1h``, ``toeph`` or ``adh`` (SAS ANTE(1)).
+        ``ar1``, ``ar1h``, ``toep``, ``toeph``, ``adh`` (SAS ANTE(1)) or ``sp_exp``
+        (SAS SP(EXP)(c-list): s2 exp(-d / range) with d the Euclidean distance between
+        a subject's observations in ``coordinates``).
     method
         ``"reml"`` or ``"ml"``.
     group
@@ -248,6 +251,10 @@ def fit_mmrm(
         The information matrix of the covariance parameters whose inverse weighs the
         Kenward-Roger adjustment: ``"observed"`` (SAS, R's mmrm) or ``"expected"``
         (Kenward & Roger 1997, R's pbkrtest).
+    coordinates
+        The columns whose Euclidean distances the spatial structure ``sp_exp`` uses
+        (e.g. the visit number and a second coordinate); required with it, and only
+        with it. Each subject then has its own covariance matrix.
 
     Returns
     -------
@@ -295,12 +302,21 @@ def fit_mmrm(
         "information": information,
     }
     chain = [covariance, *[name for name in fallback if name != covariance]]
+    spatial = covariance in SPATIAL
+    if spatial and not coordinates:
+        raise ValueError(f"covariance {covariance!r} needs coordinates=[columns]")
+    if coordinates and not spatial:
+        raise ValueError(f"coordinates are for a spatial structure ({SPATIAL}), not {covariance!r}")
+    if any(name in SPATIAL for name in chain[1:]):
+        raise ValueError("a spatial structure can only be the first of the chain")
     for name in chain:
         if name not in STRUCTURES:
             raise ValueError(f"unknown covariance structure {name!r}; choose from {STRUCTURES}")
     attempts: list[Attempt] = []
     with _thread_limit(threads):
-        design = prepare(data, formula, subject, visit, group, weights, reference, visit_levels)
+        design = prepare(
+            data, formula, subject, visit, group, weights, reference, visit_levels, coordinates
+        )
         ols, *_ = np.linalg.lstsq(design.x, design.y, rcond=None)
         residual = design.y - design.x @ ols
         pats = patterns(design, residual)  # centred outcome: better numerics, same model
@@ -402,7 +418,9 @@ class MMRMResult:
             if self.df_method.startswith("kenward-roger"):
                 self._beta_covariance = self._kenward_roger().adjusted
             elif self.vcov_method != "model":
-                sigmas = self.likelihood.sigmas(self.theta)
+                sigmas = self.likelihood.pattern_sigmas(self.theta)[
+                    self.likelihood.patterns.subject_pattern
+                ]
                 self._beta_covariance = empirical_covariance(
                     self.design, sigmas, self.beta, self.vcov, self.vcov_method
                 )
@@ -557,14 +575,39 @@ class MMRMResult:
 
     @property
     def covariance_matrix(self) -> dict[str, pd.DataFrame]:
-        """The estimated within-subject covariance matrix per group, visits labelled."""
+        """The estimated within-subject covariance matrix per group, visits labelled.
+        For a spatial structure, whose matrices differ between subjects, that of the
+        group's first subject over its visits (as SAS prints R for the first subject)."""
         visits = self.design.visits
-        return {
-            group: pd.DataFrame(sigma, index=visits, columns=visits)
-            for group, sigma in zip(
-                self.design.groups, self.likelihood.sigmas(self.theta), strict=True
-            )
-        }
+        if not self.likelihood.structure.spatial:
+            return {
+                group: pd.DataFrame(sigma, index=visits, columns=visits)
+                for group, sigma in zip(
+                    self.design.groups, self.likelihood.sigmas(self.theta), strict=True
+                )
+            }
+        patterns = self.likelihood.patterns
+        sigmas = self.likelihood.pattern_sigmas(self.theta)
+        out = {}
+        for code, group in enumerate(self.design.groups):
+            first = np.flatnonzero(patterns.group == code)[0]
+            seen = np.flatnonzero(patterns.observed[first])
+            labels = [visits[k] for k in seen]
+            matrix = sigmas[first][np.ix_(seen, seen)]
+            out[group] = pd.DataFrame(matrix, index=labels, columns=labels)
+        return out
+
+    def _rows_covariance(self, rows: np.ndarray, visit, group, coordinates, weights):
+        """The model covariance of some rows of one subject (in their order)."""
+        structure = self.likelihood.structure
+        part = self.likelihood.split(self.theta)[group[rows[0]]]
+        if structure.spatial:
+            points = coordinates[rows]
+            distances = np.sqrt(((points[:, None, :] - points[None, :, :]) ** 2).sum(-1))
+            sigma = structure.matrix(part, distances)
+        else:
+            sigma = structure.matrix(part)[np.ix_(visit[rows], visit[rows])]
+        return sigma / np.sqrt(np.outer(weights[rows], weights[rows]))
 
     @property
     def fit_statistics(self) -> pd.DataFrame:
@@ -611,16 +654,14 @@ class MMRMResult:
         fitted = design.x @ self.beta
         residual = design.y - fitted
         normalized = np.empty_like(residual)
-        sigmas = self.likelihood.sigmas(self.theta)
-        variance = np.array(
-            [sigmas[g][v, v] for g, v in zip(design.group_index, design.visit_index, strict=True)]
-        )
+        variance = np.empty_like(residual)
         order = np.lexsort((design.visit_index, design.subject_index))
         boundaries = np.flatnonzero(np.diff(design.subject_index[order])) + 1
         for rows in np.split(order, boundaries):
-            visits = design.visit_index[rows]
-            sigma = sigmas[design.group_index[rows[0]]][np.ix_(visits, visits)]
-            sigma = sigma / np.sqrt(np.outer(design.weights[rows], design.weights[rows]))
+            sigma = self._rows_covariance(
+                rows, design.visit_index, design.group_index, design.coordinates, design.weights
+            )
+            variance[rows] = np.diag(sigma)
             lower = np.linalg.cholesky(sigma)
             normalized[rows] = np.linalg.solve(lower, residual[rows])
         table = pd.DataFrame(
@@ -628,7 +669,7 @@ class MMRMResult:
                 "row": design.data.index,
                 "fitted": fitted,
                 "residual": residual,
-                "pearson": residual / np.sqrt(variance / design.weights),
+                "pearson": residual / np.sqrt(variance),
                 "normalized": normalized,
             }
         )
@@ -661,13 +702,17 @@ class MMRMResult:
         """
         design = self.design
         frame = design.data if data is None else data
-        x, y, subject, visit, group, weights = self._new_rows(frame)
-        sigmas = self.likelihood.sigmas(self.theta)
+        x, y, subject, visit, group, weights, coordinates = self._new_rows(frame)
         phi = self.beta_covariance
         mean = x @ self.beta
         prediction = mean.copy()
         std_error = np.sqrt(np.einsum("ij,jk,ik->i", x, phi, x))
-        spread = np.array([sigmas[g][v, v] for g, v in zip(group, visit, strict=True)]) / weights
+        spread = np.array(
+            [
+                self._rows_covariance(np.array([k]), visit, group, coordinates, weights)[0, 0]
+                for k in range(len(x))
+            ]
+        )
         prediction_sd = np.sqrt(spread + std_error**2)
         if conditional:
             order = np.lexsort((visit, subject))
@@ -678,15 +723,10 @@ class MMRMResult:
                 prediction[seen], std_error[seen], prediction_sd[seen] = y[seen], 0.0, 0.0
                 if len(unseen) == 0 or len(seen) == 0:
                     continue
-                sigma = sigmas[group[rows[0]]]
-                scale = 1 / np.sqrt(weights)
-                s_oo = sigma[np.ix_(visit[seen], visit[seen])] * np.outer(scale[seen], scale[seen])
-                s_uo = sigma[np.ix_(visit[unseen], visit[seen])] * np.outer(
-                    scale[unseen], scale[seen]
-                )
-                s_uu = sigma[np.ix_(visit[unseen], visit[unseen])] * np.outer(
-                    scale[unseen], scale[unseen]
-                )
+                both = np.concatenate([seen, unseen])
+                sigma = self._rows_covariance(both, visit, group, coordinates, weights)
+                k = len(seen)
+                s_oo, s_uo, s_uu = sigma[:k, :k], sigma[k:, :k], sigma[k:, k:]
                 c = np.linalg.solve(s_oo, s_uo.T).T  # Sigma_uo Sigma_oo^-1
                 prediction[unseen] = mean[unseen] + c @ (y[seen] - mean[seen])
                 a = x[unseen] - c @ x[seen]
@@ -713,6 +753,7 @@ class MMRMResult:
             design.visit,
             *([design.group] if design.group else []),
             *([design.weights_column] if design.weights_column else []),
+            *design.coordinate_columns,
         ]
         missing = [c for c in needed if c not in frame.columns]
         if missing:
@@ -758,7 +799,13 @@ class MMRMResult:
             else np.ones(len(data))
         )
         subject = pd.factorize(data[design.subject])[0]
-        return x, y, subject, np.asarray(visits.codes, dtype=int), group, weights
+        coordinates = (
+            data[list(design.coordinate_columns)].to_numpy(float)
+            if design.coordinate_columns
+            else None
+        )
+        visit = np.asarray(visits.codes, dtype=int)
+        return x, y, subject, visit, group, weights, coordinates
 
     # --- inference --------------------------------------------------------------------
 

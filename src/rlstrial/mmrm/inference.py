@@ -102,7 +102,7 @@ def kenward_roger(
     p = likelihood.p
     inverse, _ = likelihood._inverses(theta)
     jacobian = np.zeros((n, n))
-    first = np.zeros((n, structure.n_visits, structure.n_visits))
+    first = []  # per group: dSigma/dphi_k, (k, 1, T, T) or per pattern (k, P_m, T, T)
     p_k = np.zeros((n, p, p))
     correction = np.zeros((p, p))  # sum over same-group pairs of W_kl (Q_kl - R_kl / 4)
     second_needed = not linear and structure.name not in LINEAR_IN_SAS_PARAMETERS
@@ -110,8 +110,9 @@ def kenward_roger(
     for group, part in enumerate(likelihood.split(theta)):
         span = slice(group * n_per, (group + 1) * n_per)
         jacobian[span, span] = structure.sas_jacobian(part)
-        d1, d2 = structure.sas_derivatives(structure.sas_parameters(part))
-        first[span] = d1
+        distances = likelihood._distances(likelihood.patterns.group == group)
+        d1, d2 = structure.sas_derivatives(structure.sas_parameters(part), distances)
+        first.append(d1 if structure.spatial else d1[:, None])
         blocks.append((span, d2))
     if information == "observed":
         w = jacobian @ theta_covariance @ jacobian.T
@@ -120,8 +121,7 @@ def kenward_roger(
     for group, (span, d2) in enumerate(blocks):
         members = likelihood.patterns.group == group
         inv = inverse[members]
-        d1 = first[span]
-        left = np.einsum("pab,kbc->kpac", inv, d1)  # Sigma^-1 dSigma_k
+        left = inv[None] @ first[group]  # Sigma^-1 dSigma_k
         # P_k = -X' Sigma^-1 dSigma_k Sigma^-1 X
         p_k[span] = -likelihood.patterns.xtax(left @ inv, members)
         w_block = w[span, span]
@@ -133,7 +133,7 @@ def kenward_roger(
             inner += left[k] @ weighted
         inner = inner @ inv
         if second_needed:
-            d2_weighted = np.einsum("kl,klab->ab", w_block, d2)
+            d2_weighted = np.einsum("kl,kl...->...", w_block, d2)  # (T, T) or (P_m, T, T)
             inner -= inv @ d2_weighted @ inv / 4
         correction += likelihood.patterns.xtax((inner + inner.transpose(0, 2, 1)) / 2, members)
     # sum_kl W_kl P_k Phi P_l
@@ -157,7 +157,7 @@ def _expected_information(likelihood, inverse, first, phi) -> np.ndarray:
         inv = inverse[members]
         counts = likelihood.patterns.n[members]
         x_phi = likelihood.patterns.xmx(phi)[members].reshape(-1)  # sum X Phi X' per pattern
-        left = np.einsum("pab,kbc->kpac", inv, first[span])  # Sigma^-1 dSigma_k
+        left = inv[None] @ first[group]  # Sigma^-1 dSigma_k
         p_k[span] = -likelihood.patterns.xtax(left @ inv, members)
         for k in range(n_per):
             for m in range(k, n_per):
@@ -174,22 +174,21 @@ def _expected_information(likelihood, inverse, first, phi) -> np.ndarray:
     return information / 2
 
 
-def _whitened(design: Design, sigmas: list[np.ndarray], beta: np.ndarray):
+def _whitened(design: Design, sigmas: np.ndarray, beta: np.ndarray):
     """Per subject, padded to all visits: whitened design (S, T, p) and residuals
-    (S, T) (zeros at visits not seen)."""
+    (S, T) (zeros at visits not seen). ``sigmas``: each subject's covariance matrix
+    over all T visits (S, T, T), before its weights."""
     subjects = design.subject_index
     s, t, p = subjects.max() + 1, len(design.visits), design.x.shape[1]
     x = np.zeros((s, t, p))
     r = np.zeros((s, t))
     w = np.ones((s, t))
     seen = np.zeros((s, t), dtype=bool)
-    group = np.zeros(s, dtype=int)
     x[subjects, design.visit_index] = design.x
     r[subjects, design.visit_index] = design.y - design.x @ beta
     w[subjects, design.visit_index] = design.weights
     seen[subjects, design.visit_index] = True
-    group[subjects] = design.group_index
-    sigma = np.stack(sigmas)[group] / np.sqrt(w[:, :, None] * w[:, None, :])
+    sigma = sigmas / np.sqrt(w[:, :, None] * w[:, None, :])
     pair = seen[:, :, None] & seen[:, None, :]
     lower = np.linalg.cholesky(np.where(pair, sigma, np.eye(t)))
     x_white = np.linalg.solve(lower, x)
@@ -198,7 +197,7 @@ def _whitened(design: Design, sigmas: list[np.ndarray], beta: np.ndarray):
 
 
 def empirical_covariance(
-    design: Design, sigmas: list[np.ndarray], beta: np.ndarray, phi: np.ndarray, kind: str
+    design: Design, sigmas: np.ndarray, beta: np.ndarray, phi: np.ndarray, kind: str
 ) -> np.ndarray:
     """The empirical covariance of the kept coefficients: ``kind`` is ``empirical``,
     ``empirical-jackknife`` or ``empirical-bias-reduced``."""

@@ -68,11 +68,42 @@ class Likelihood:
         return np.split(np.asarray(theta, dtype=float), self.n_groups)
 
     def sigmas(self, theta: np.ndarray) -> list[np.ndarray]:
+        """Each group's T x T covariance matrix (not for a spatial structure, whose
+        matrices are per subject: :meth:`pattern_sigmas`)."""
+        if self.structure.spatial:
+            raise ValueError(f"{self.structure.name} has one covariance matrix per subject")
         return [self.structure.matrix(part) for part in self.split(theta)]
+
+    def _distances(self, members: np.ndarray) -> np.ndarray | None:
+        distances = self.patterns.distances
+        return None if distances is None else distances[members]
+
+    def pattern_sigmas(self, theta: np.ndarray) -> np.ndarray:
+        """Each pattern's covariance matrix over all T visits: (P, T, T)."""
+        if not self.structure.spatial:
+            return np.stack(self.sigmas(theta))[self.patterns.group]
+        out = np.empty(self.shape)
+        for group, part in enumerate(self.split(theta)):
+            members = self.patterns.group == group
+            out[members] = self.structure.matrix(part, self._distances(members))
+        return out
+
+    def derivatives(self, part: np.ndarray, members: np.ndarray, second: bool = False):
+        """d Sigma / d theta_k of one group's parameters ``part`` for the patterns
+        ``members``, shaped to broadcast against them: (k, 1, T, T), or (k, P_m, T, T)
+        for a spatial structure; with ``second``, also the second derivatives (k, k,
+        T, T) or (k, k, P_m, T, T)."""
+        distances = self._distances(members)
+        first = self.structure.jacobian(part, distances)
+        if not self.structure.spatial:
+            first = first[:, None]
+        if not second:
+            return first
+        return first, self.structure.second_derivatives(part, distances)
 
     def _inverses(self, theta):
         """Per pattern: Sigma_p^-1 padded with zeros (P, T, T), and log|Sigma_p| (P,)."""
-        sigma = np.stack(self.sigmas(theta))[self.patterns.group]
+        sigma = self.pattern_sigmas(theta)
         t = self.shape[1]
         padded = np.where(self.pair, sigma, np.eye(t))
         try:
@@ -111,6 +142,13 @@ class Likelihood:
         quadratic = np.outer(beta, beta) + (covariance if self.reml else 0.0)
         inner = self.patterns.yy - fitted - fitted.transpose(0, 2, 1) + self.patterns.xmx(quadratic)
         g = self.patterns.n[:, None, None] * inverse - inverse @ inner @ inverse
+        if self.structure.spatial:
+            parts = []
+            for group, part in enumerate(self.split(theta)):
+                members = self.patterns.group == group
+                first = self.derivatives(part, members)
+                parts.append(np.einsum("kpst,pst->k", first, g[members]))
+            return np.concatenate(parts)
         g_groups = np.einsum("pg,pst->gst", self.group_onehot, g)
         parts = [
             np.einsum("kst,st->k", self.structure.jacobian(part), g_groups[group])
@@ -124,11 +162,11 @@ class Likelihood:
         n_per = self.structure.n_params
         d_xtvx = np.zeros((self.n_theta, self.p, self.p))
         for group, part in enumerate(self.split(theta)):
-            jacobian = self.structure.jacobian(part)  # (k, T, T)
             members = self.patterns.group == group
+            first = self.derivatives(part, members)
             inv = inverse[members]
             # d Sigma_p^-1 = -Sigma_p^-1 dSigma Sigma_p^-1 (zero outside the pattern)
-            d_inverse = -(np.einsum("pab,kbc->kpac", inv, jacobian) @ inv)
+            d_inverse = -(inv[None] @ first @ inv)
             block = self.patterns.xtax(d_inverse, members)
             d_xtvx[group * n_per : (group + 1) * n_per] = block
         return -(covariance @ d_xtvx @ covariance)
@@ -167,16 +205,15 @@ class Likelihood:
             span = slice(group * n_per, (group + 1) * n_per)
             members = self.patterns.group == group
             inv, n = inverse[members], self.patterns.n[members]
-            d1 = self.structure.jacobian(part)
-            d2 = self.structure.second_derivatives(part)
-            a = np.einsum("pab,kbc->kpac", inv, d1)  # V^-1 V_k
+            d1, d2 = self.derivatives(part, members, second=True)
+            a = inv[None] @ d1  # V^-1 V_k
             a_t = a.transpose(0, 1, 3, 2).reshape(n_per, -1)
             a_inv = a @ inv  # V^-1 V_k V^-1
             # tr(V^-1 V_k V^-1 V_l), with the pattern counts
             first = (a * n[None, :, None, None]).reshape(n_per, -1) @ a_t.T
             # 2 y'P V_k P V_l P y, its subject-wise part: tr(V^-1 S V^-1 V_k V^-1 V_l)
             c = inv @ residual[members] @ inv
-            e = (c[None] @ d1[:, None]).reshape(n_per, -1)
+            e = (c[None] @ d1).reshape(n_per, -1)
             quadratic = e @ a_t.T
             block = -first + 2 * (quadratic + quadratic.T) / 2
             if self.reml:
@@ -186,7 +223,10 @@ class Likelihood:
                 block += cross + cross.T
             # tr(P V_kl) - y'P V_kl P y: the gradient's matrix against V_kl
             g = n[:, None, None] * inv - inv @ inner[members] @ inv
-            block += np.einsum("klab,ab->kl", d2, g.sum(axis=0))
+            if self.structure.spatial:
+                block += np.einsum("klpab,pab->kl", d2, g)
+            else:
+                block += np.einsum("klab,ab->kl", d2, g.sum(axis=0))
             hessian[span, span] = block
             p_k[span] = -self.patterns.xtax(a_inv, members)
             u_k[span] = a_inv.reshape(n_per, -1) @ x_residual[members].reshape(-1, p)
