@@ -160,10 +160,9 @@ def test_unknown_structure_is_an_error():
         fit_mmrm(complete_trial(), "y ~ arm", subject="id", visit="visit", covariance="un")
 
 
-# distances between the four observations of one subject (visit number and a second
-# coordinate), for the spatial structure
+# the coordinates of the four observations of one subject (visit number and a second
+# coordinate), for the per-subject structures
 POINTS = np.array([[1.0, 0.3], [2.0, -0.4], [3.0, 0.9], [4.0, 0.1]])
-DISTANCES = np.sqrt(((POINTS[:, None] - POINTS[None]) ** 2).sum(-1))
 
 
 @pytest.mark.parametrize("name", STRUCTURES)
@@ -171,26 +170,26 @@ def test_structures_round_trip_through_their_sas_parameters(name):
     structure = Structure(name, 4)
     rng = np.random.default_rng(1)
     empirical = np.cov(rng.normal(size=(4, 50)) + rng.normal(size=50))
-    theta = structure.start(empirical, DISTANCES)
+    theta = structure.start(empirical, POINTS)
     reported = dict(structure.report(theta, []))
     assert np.allclose(structure.theta_from_parameters(reported), theta)
-    sigma = structure.matrix(theta, DISTANCES)
+    sigma = structure.matrix(theta, POINTS)
     assert np.allclose(sigma, sigma.T) and np.linalg.eigvalsh(sigma).min() > 0
     phi = structure.sas_parameters(theta)
     assert np.allclose(phi, [value for _, value in structure.report(theta, [])])
-    assert np.allclose(structure.sas_matrix(phi, DISTANCES), sigma)
+    assert np.allclose(structure.sas_matrix(phi, POINTS), sigma)
 
 
 @pytest.mark.parametrize("name", STRUCTURES)
 def test_complex_step_jacobian_matches_finite_differences(name):
     structure = Structure(name, 4)
-    theta = structure.start(np.eye(4) * 2 + 0.5, DISTANCES)
-    jacobian = structure.jacobian(theta, DISTANCES)
+    theta = structure.start(np.eye(4) * 2 + 0.5, POINTS)
+    jacobian = structure.jacobian(theta, POINTS)
     for k in range(len(theta)):
         step = np.zeros_like(theta)
         step[k] = 1e-6
         numeric = (
-            structure.matrix(theta + step, DISTANCES) - structure.matrix(theta - step, DISTANCES)
+            structure.matrix(theta + step, POINTS) - structure.matrix(theta - step, POINTS)
         ) / 2e-6
         assert np.allclose(jacobian[k], numeric, atol=1e-6)
 
@@ -199,11 +198,23 @@ def test_spatial_exponential_by_hand():
     """SP(EXP): s2 exp(-d / range), parameters reported as SAS does (range, Residual)."""
     structure = Structure("sp_exp", 4)
     theta = structure.theta_from_parameters({"SP(EXP)": 2.0, "Residual": 9.0})
-    sigma = structure.matrix(theta, DISTANCES)
+    sigma = structure.matrix(theta, POINTS)
     assert sigma[0, 1] == pytest.approx(9.0 * np.exp(-np.hypot(1.0, 0.7) / 2.0))
     assert np.allclose(np.diag(sigma), 9.0)
-    with pytest.raises(ValueError, match="needs the distances"):
+    with pytest.raises(ValueError, match="needs the coordinates"):
         structure.matrix(theta)
+
+
+def test_random_intercept_and_slope_by_hand():
+    """RANDOM int t / TYPE=UN: Var(y_j) = G11 + 2 t_j G21 + t_j^2 G22 + s2 and
+    Cov(y_j, y_k) = G11 + (t_j + t_k) G21 + t_j t_k G22."""
+    structure = Structure("rs", 4)
+    values = {"UN(1,1)": 4.0, "UN(2,1)": 0.5, "UN(2,2)": 0.25, "Residual": 1.0}
+    theta = structure.theta_from_parameters(values)
+    sigma = structure.matrix(theta, POINTS)  # t = the first coordinate: 1, 2, 3, 4
+    assert sigma[0, 0] == pytest.approx(4.0 + 2 * 1 * 0.5 + 1 * 0.25 + 1.0)
+    assert sigma[1, 3] == pytest.approx(4.0 + (2 + 4) * 0.5 + 2 * 4 * 0.25)
+    assert dict(structure.report(theta, [])) == pytest.approx(values)
 
 
 def test_a_spatial_structure_needs_coordinates_and_only_it():
@@ -211,7 +222,7 @@ def test_a_spatial_structure_needs_coordinates_and_only_it():
     data["where"] = np.arange(len(data), dtype=float)
     with pytest.raises(ValueError, match="needs coordinates"):
         fit_mmrm(data, "y ~ arm", "id", "visit", covariance="sp_exp")
-    with pytest.raises(ValueError, match="coordinates are for a spatial structure"):
+    with pytest.raises(ValueError, match="coordinates are for a per-subject structure"):
         fit_mmrm(data, "y ~ arm", "id", "visit", covariance="cs", coordinates=["where"])
 
 
@@ -313,7 +324,9 @@ def test_random_slope_model_recovers_the_simulated_variances():
     assert components["week"] == pytest.approx(1.0, rel=0.25)
     assert components["Residual"] == pytest.approx(1.0, rel=0.2)
     week = table.set_index("term").loc["week"]
-    assert week.df == np.inf and week.ci_lower < -0.5 < week.ci_upper
+    assert np.isfinite(week.df) and week.ci_lower < -0.5 < week.ci_upper
+    # the slope's df: about the number of subjects (it varies between subjects)
+    assert 250 < week.df < 300
 
 
 def test_normalized_residuals_whiten_each_subject():

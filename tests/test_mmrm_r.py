@@ -210,3 +210,45 @@ def test_random_intercept_kenward_roger_matches_pbkrtest(trial):
     assert test["num_df"] == expected.num_df == 12
     assert test["den_df"] == pytest.approx(expected.den_df, rel=1e-4)
     assert test["f_value"] == pytest.approx(expected.f_value, rel=1e-4)
+
+
+@pytest.mark.parametrize("variant", ["complete", "unbalanced"])
+def test_random_slope_model_matches_lme4(variant):
+    """A random intercept and slope in age (covariance structure ``rs``, the model's
+    marginal covariance), against lme4 (orthodont_random_slope.R): REML -2 log-
+    likelihood, G and the residual variance, estimates, SEs and Satterthwaite df
+    (lmerTest), and the Kenward-Roger SEs and df (pbkrtest, expected information)."""
+    from rlstrial.mmrm.random_effects import random_slope_fit
+
+    data = pd.read_csv(RESULTS / "orthodont_input.csv")
+    if variant == "unbalanced":
+        data = data.drop(index=data.index[::5])  # R's rows 1, 6, 11, ...
+    data["visit"] = data["age"].astype(str)
+    reference = pd.read_csv(RESULTS / "orthodont_random_slope.csv")
+    reference = reference[reference["variant"] == variant].reset_index(drop=True)
+    fits = {
+        df: random_slope_fit(
+            data,
+            "distance ~ Sex * age",
+            "Subject",
+            "visit",
+            "age",
+            reference={"Sex": "Female"},
+            visit_levels=["8", "10", "12", "14"],
+            df=df,
+            information="expected",
+        )
+        for df in ("satterthwaite", "kenward-roger")
+    }
+    fit = fits["satterthwaite"]
+    assert fit.value == pytest.approx(reference["minus2_reml"].iloc[0], abs=1e-6)
+    parameters = fit.covariance_parameters["estimate"].to_numpy()
+    expected = reference[["g11", "g21", "g22", "residual"]].iloc[0].to_numpy(float)
+    assert np.allclose(parameters, expected, rtol=1e-4)
+    ours = fit.coefficients
+    assert np.allclose(ours["estimate"], reference["estimate"], rtol=1e-6)
+    assert np.allclose(ours["std_error"], reference["std_error"], rtol=1e-5)
+    assert np.allclose(ours["df"], reference["df"], rtol=1e-4)
+    kr = fits["kenward-roger"].coefficients
+    assert np.allclose(kr["std_error"], reference["kr_std_error"], rtol=1e-5)
+    assert np.allclose(kr["df"], reference["kr_df"], rtol=1e-4)

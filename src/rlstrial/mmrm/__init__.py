@@ -2,7 +2,7 @@
 
 >>> from rlstrial.mmrm import fit_mmrm, STRUCTURES
 >>> STRUCTURES
-('us', 'cs', 'csh', 'ar1', 'ar1h', 'toep', 'toeph', 'adh')
+('us', 'cs', 'csh', 'ar1', 'ar1h', 'toep', 'toeph', 'adh', 'sp_exp', 'rs')
 
 The names are imported on first use, so that ``rlstrial.mmrm.options`` (the method
 names the analysis plan checks) loads without the engine and its dependencies.

@@ -25,8 +25,13 @@ name              SAS ``type=``                  Sigma[i, j]
                                                  distance of the observations' coordinates
 ================  =============================  ======================================
 
-``sp_exp`` is spatial: its matrix depends on each subject's coordinates, so its methods
-take ``distances`` (..., T, T) and return one matrix per leading index.
+``rs``            RANDOM int t / TYPE=UN         Z G Z' + s2 I with Z = [1, t_j]: a random
+                                                 intercept and slope in t (the marginal
+                                                 covariance of the mixed model)
+
+``sp_exp`` and ``rs`` depend on each subject's coordinates (positions, or the times of
+its observations), so their methods take ``points`` (..., T, d) and return one matrix
+per leading index.
 """
 
 from __future__ import annotations
@@ -35,11 +40,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-STRUCTURES = ("us", "cs", "csh", "ar1", "ar1h", "toep", "toeph", "adh", "sp_exp")
-#: structures whose matrix depends on distances between a subject's observations
-SPATIAL = ("sp_exp",)
+STRUCTURES = ("us", "cs", "csh", "ar1", "ar1h", "toep", "toeph", "adh", "sp_exp", "rs")
+#: structures whose matrix depends on each subject's coordinates (``points``)
+BY_SUBJECT = ("sp_exp", "rs")
 # structures whose Sigma is linear in SAS's parameters: full and linear KR agree
-LINEAR_IN_SAS_PARAMETERS = ("us", "cs", "toep")
+LINEAR_IN_SAS_PARAMETERS = ("us", "cs", "toep", "rs")
 
 
 def _logistic(x):
@@ -84,22 +89,21 @@ class Structure:
             "toeph": 2 * t - 1,
             "adh": 2 * t - 1,
             "sp_exp": 2,
+            "rs": 4,
         }[self.name]
 
     @property
-    def spatial(self) -> bool:
-        return self.name in SPATIAL
+    def by_subject(self) -> bool:
+        return self.name in BY_SUBJECT
 
-    def matrix(self, theta: np.ndarray, distances: np.ndarray | None = None) -> np.ndarray:
+    def matrix(self, theta: np.ndarray, points: np.ndarray | None = None) -> np.ndarray:
         """Sigma(theta), T x T (works for complex theta, for complex-step derivatives);
-        for a spatial structure one per leading index of ``distances``."""
+        for a spatial structure one per leading index of ``points``."""
         t = self.n_visits
         theta = np.asarray(theta)
         dtype = theta.dtype
-        if self.spatial:
-            if distances is None:
-                raise ValueError(f"{self.name} needs the distances between observations")
-            return np.exp(theta[0]) * np.exp(-np.asarray(distances) / np.exp(theta[1]))
+        if self.by_subject:
+            return self._by_subject_matrix(theta, points)
         if self.name == "us":
             lower = np.zeros((t, t), dtype=dtype)
             rows, cols = np.tril_indices(t)
@@ -134,7 +138,14 @@ class Structure:
                 corr[i, j] = corr[j, i] = np.prod(rho[i:j])
         return scale * corr
 
-    def jacobian(self, theta: np.ndarray, distances: np.ndarray | None = None) -> np.ndarray:
+    def _by_subject_matrix(self, theta: np.ndarray, points: np.ndarray | None) -> np.ndarray:
+        if points is None:
+            raise ValueError(f"{self.name} needs the coordinates of the observations")
+        if self.name == "rs":
+            return _random_slope(_g_matrix(theta[:3]), np.exp(theta[3]), points)
+        return np.exp(theta[0]) * np.exp(-_distances(points) / np.exp(theta[1]))
+
+    def jacobian(self, theta: np.ndarray, points: np.ndarray | None = None) -> np.ndarray:
         """d Sigma / d theta_k for every k: array of shape (n_params, T, T), or
         (n_params, ..., T, T) for a spatial structure."""
         if self.name == "us":  # Sigma = L L': dSigma = dL L' + L dL'
@@ -150,17 +161,15 @@ class Structure:
             half = d_lower @ lower.T
             return half + half.transpose(0, 2, 1)
         step = 1e-30
-        shape = self.matrix(np.asarray(theta, dtype=float), distances).shape
+        shape = self.matrix(np.asarray(theta, dtype=float), points).shape
         out = np.empty((self.n_params, *shape))
         for k in range(self.n_params):
             shifted = np.asarray(theta, dtype=complex)
             shifted[k] += 1j * step
-            out[k] = self.matrix(shifted, distances).imag / step
+            out[k] = self.matrix(shifted, points).imag / step
         return out
 
-    def second_derivatives(
-        self, theta: np.ndarray, distances: np.ndarray | None = None
-    ) -> np.ndarray:
+    def second_derivatives(self, theta: np.ndarray, points: np.ndarray | None = None) -> np.ndarray:
         """d2 Sigma / d theta_k d theta_l: shape (n_params, n_params, T, T). Analytic for
         ``us``; otherwise central differences of the complex-step first derivatives
         (relative error about 1e-10)."""
@@ -180,23 +189,28 @@ class Structure:
                 half = d_lower[index] @ lower.T
                 out[index, index] += half + half.T
             return out
-        shape = self.matrix(theta, distances).shape
+        shape = self.matrix(theta, points).shape
         out = np.empty((k, k, *shape))
         for j in range(k):
             h = 1e-5 * max(1.0, abs(theta[j]))
             up, down = theta.copy(), theta.copy()
             up[j] += h
             down[j] -= h
-            out[:, j] = (self.jacobian(up, distances) - self.jacobian(down, distances)) / (2 * h)
+            out[:, j] = (self.jacobian(up, points) - self.jacobian(down, points)) / (2 * h)
         return (out + np.swapaxes(out, 0, 1)) / 2
 
-    def start(self, empirical: np.ndarray, distances: np.ndarray | None = None) -> np.ndarray:
+    def start(self, empirical: np.ndarray, points: np.ndarray | None = None) -> np.ndarray:
         """Starting theta from an empirical covariance matrix (e.g. of OLS residuals);
         a spatial structure starts with its range at the median distance."""
         t = self.n_visits
         variances = np.clip(np.diag(empirical), 1e-8, None)
-        if self.spatial:
-            positive = np.asarray(distances)[np.asarray(distances) > 0]
+        if self.name == "rs":  # half the variance to the intercept, a little to the slope
+            half = 0.5 * variances.mean()
+            spread = float(np.var(np.asarray(points)[..., 0])) or 1.0
+            return np.array([np.log(half) / 2, 0.0, np.log(0.1 * half / spread) / 2, np.log(half)])
+        if self.by_subject:
+            distances = _distances(points)
+            positive = distances[distances > 0]
             scale = float(np.median(positive)) if positive.size else 1.0
             return np.array([np.log(variances.mean()), np.log(scale)])
         sd = np.sqrt(variances)
@@ -244,7 +258,15 @@ class Structure:
             lower = np.linalg.cholesky(sigma)
             lower[np.arange(t), np.arange(t)] = np.log(np.diagonal(lower))
             return lower[np.tril_indices(t)]
-        if self.spatial:
+        if self.name == "rs":
+            g = np.array(
+                [[values["UN(1,1)"], values["UN(2,1)"]], [values["UN(2,1)"], values["UN(2,2)"]]]
+            )
+            lower = np.linalg.cholesky(g)
+            return np.array(
+                [np.log(lower[0, 0]), lower[1, 0], np.log(lower[1, 1]), np.log(values["Residual"])]
+            )
+        if self.by_subject:
             return np.array([np.log(values["Residual"]), np.log(values["SP(EXP)"])])
         if self.name == "cs":
             variance = values["CS"] + values["Residual"]
@@ -266,7 +288,10 @@ class Structure:
     def report(self, theta: np.ndarray, visits: list[str]) -> list[tuple[str, float]]:
         """The parameters as SAS names them, with their values."""
         t = self.n_visits
-        if self.spatial:
+        if self.name == "rs":
+            names = ("UN(1,1)", "UN(2,1)", "UN(2,2)", "Residual")
+            return list(zip(names, map(float, self.sas_parameters(theta)), strict=True))
+        if self.by_subject:
             return [("SP(EXP)", float(np.exp(theta[1]))), ("Residual", float(np.exp(theta[0])))]
         sigma = self.matrix(np.asarray(theta, dtype=float))
         if self.name == "us":
@@ -299,7 +324,10 @@ class Structure:
         theta (works for complex theta, for complex-step derivatives)."""
         t = self.n_visits
         theta = np.asarray(theta)
-        if self.spatial:
+        if self.name == "rs":  # G's UN(1,1), UN(2,1), UN(2,2), and the residual variance
+            g = _g_matrix(theta[:3])
+            return np.array([g[0, 0], g[1, 0], g[1, 1], np.exp(theta[3])])
+        if self.by_subject:
             return np.array([np.exp(theta[1]), np.exp(theta[0])])  # SP(EXP) (range), Residual
         sigma = self.matrix(theta)
         if self.name == "us":
@@ -319,14 +347,17 @@ class Structure:
             return np.array([*variances, np.tanh(theta[t])])
         return np.array([*variances, *np.tanh(theta[t:])])  # toeph, adh
 
-    def sas_matrix(self, phi: np.ndarray, distances: np.ndarray | None = None) -> np.ndarray:
+    def sas_matrix(self, phi: np.ndarray, points: np.ndarray | None = None) -> np.ndarray:
         """Sigma as a function of SAS's parameters ``phi`` (:meth:`sas_parameters`),
-        T x T (or one per leading index of ``distances``); works for complex phi."""
+        T x T (or one per leading index of ``points``); works for complex phi."""
         t = self.n_visits
         phi = np.asarray(phi)
         dtype = phi.dtype
-        if self.spatial:
-            return phi[1] * np.exp(-np.asarray(distances) / phi[0])
+        if self.name == "rs":
+            g = np.array([[phi[0], phi[1]], [phi[1], phi[2]]])
+            return _random_slope(g, phi[3], points)
+        if self.by_subject:
+            return phi[1] * np.exp(-_distances(points) / phi[0])
         lag = np.abs(np.subtract.outer(np.arange(t), np.arange(t)))
         if self.name == "us":
             sigma = np.zeros((t, t), dtype=dtype)
@@ -368,7 +399,7 @@ class Structure:
         return out
 
     def sas_derivatives(
-        self, phi: np.ndarray, distances: np.ndarray | None = None
+        self, phi: np.ndarray, points: np.ndarray | None = None
     ) -> tuple[np.ndarray, np.ndarray]:
         """First and second derivatives of Sigma in SAS's parameters: arrays of
         shape (k, T, T) and (k, k, T, T) (spatial: (k, ..., T, T) and (k, k, ..., T,
@@ -376,14 +407,14 @@ class Structure:
         central differences of those (zero where Sigma is linear in phi)."""
         phi = np.asarray(phi, dtype=float)
         k = self.n_params
-        shape = self.sas_matrix(phi, distances).shape
+        shape = self.sas_matrix(phi, points).shape
 
         def first(point):
             out = np.empty((k, *shape))
             for i in range(k):
                 shifted = point.astype(complex)
                 shifted[i] += 1e-30j
-                out[i] = self.sas_matrix(shifted, distances).imag / 1e-30
+                out[i] = self.sas_matrix(shifted, points).imag / 1e-30
             return out
 
         d1 = first(phi)
@@ -397,3 +428,24 @@ class Structure:
                 d2[:, j] = (first(up) - first(down)) / (2 * h)
             d2 = (d2 + np.swapaxes(d2, 0, 1)) / 2
         return d1, d2
+
+
+def _distances(points: np.ndarray) -> np.ndarray:
+    """Euclidean distances between the observations (..., T, d) -> (..., T, T)."""
+    points = np.asarray(points, dtype=float)
+    return np.sqrt(((points[..., :, None, :] - points[..., None, :, :]) ** 2).sum(axis=-1))
+
+
+def _g_matrix(theta: np.ndarray) -> np.ndarray:
+    """The random effects' covariance G = L L' from its Cholesky factor (log diagonal)."""
+    dtype = np.asarray(theta).dtype
+    lower = np.zeros((2, 2), dtype=dtype)
+    lower[0, 0], lower[1, 0], lower[1, 1] = np.exp(theta[0]), theta[1], np.exp(theta[2])
+    return lower @ lower.T
+
+
+def _random_slope(g: np.ndarray, residual, points: np.ndarray) -> np.ndarray:
+    """Z G Z' + residual I for Z = [1, t] with t the first coordinate (..., T)."""
+    t = np.asarray(points, dtype=float)[..., 0]
+    z = np.stack([np.ones_like(t), t], axis=-1)  # (..., T, 2)
+    return z @ g @ np.swapaxes(z, -1, -2) + residual * np.eye(t.shape[-1])

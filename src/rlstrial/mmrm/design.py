@@ -96,7 +96,7 @@ def prepare(
     coordinates: list[str] | None = None,
 ) -> Design:
     """Check the data and build the design for :func:`rlstrial.mmrm.fit_mmrm`
-    (``coordinates``: the columns whose Euclidean distances a spatial covariance
+    (``coordinates``: the columns of the observations' coordinates a per-subject covariance
     structure uses, SAS ``SP(EXP)(c-list)``)."""
     if not isinstance(data, pd.DataFrame):
         raise TypeError(f"data must be a pandas DataFrame, not {type(data).__name__}")
@@ -380,9 +380,10 @@ class Patterns:
     xx_pairs: np.ndarray  # (P, T (T + 1) / 2, p, p), visit pairs j <= l
     log_weights: float  # sum of the log weights of all rows
     subject_pattern: np.ndarray  # (subjects,) the pattern of each subject
-    # (P, T, T) distances between a pattern's observations, for a spatial structure
+    # (P, T, d) coordinates of a pattern's observations, for a structure that depends on
+    # them (spatial, random slope); zeros at visits the pattern lacks
     # (every subject is then its own pattern)
-    distances: np.ndarray | None = None
+    points: np.ndarray | None = None
 
     def __post_init__(self):
         t = self.yy.shape[-1]
@@ -464,12 +465,11 @@ def patterns(design: Design, y: np.ndarray) -> Patterns:
         xy[q] = (xs.T @ ys).reshape(t, p, t).transpose(0, 2, 1)
         yy[q] = ys.T @ ys
     observed = (masks[first][:, None] >> np.arange(t)[None, :]) & 1
-    distances = None
+    points = None
     if design.coordinates is not None:
         points = np.zeros((n_subjects, t, design.coordinates.shape[1]))
         points[design.subject_index, design.visit_index] = design.coordinates
-        difference = points[:, :, None, :] - points[:, None, :, :]
-        distances = np.sqrt((difference**2).sum(axis=-1))[first]
+        points = points[first]
     return Patterns(
         group=group_of[first].astype(int),
         observed=observed.astype(bool),
@@ -479,5 +479,5 @@ def patterns(design: Design, y: np.ndarray) -> Patterns:
         xx_pairs=xx_pairs,
         log_weights=float(np.log(design.weights).sum()),
         subject_pattern=subject_pattern,
-        distances=distances,
+        points=points,
     )

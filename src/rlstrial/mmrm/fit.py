@@ -15,7 +15,7 @@ import patsy
 from scipy import optimize, stats
 from threadpoolctl import get_cached_controller  # reused until a module is imported
 
-from rlstrial.mmrm.covariance import SPATIAL, STRUCTURES, Structure
+from rlstrial.mmrm.covariance import BY_SUBJECT, STRUCTURES, Structure
 from rlstrial.mmrm.design import Design, MMRMDataError, patterns, prepare
 from rlstrial.mmrm.inference import (
     KenwardRoger,
@@ -136,7 +136,7 @@ def _fit_structure(design, pats, name, reml, start_residual, max_iter):
     likelihood = Likelihood(pats, structure, len(design.groups), reml, len(design.y))
     start = np.concatenate(
         [
-            structure.start(_empirical_covariance(design, start_residual, g), pats.distances)
+            structure.start(_empirical_covariance(design, start_residual, g), pats.points)
             for g in range(len(design.groups))
         ]
     )
@@ -193,9 +193,11 @@ def fit_mmrm(
         Column names of the subject identifier and the visit.
     covariance
         Within-subject covariance structure: ``us`` (unstructured), ``cs``, ``csh``,
-        ``ar1``, ``ar1h``, ``toep``, ``toeph``, ``adh`` (SAS ANTE(1)) or ``sp_exp``
+        ``ar1``, ``ar1h``, ``toep``, ``toeph``, ``adh`` (SAS ANTE(1)), ``sp_exp``
         (SAS SP(EXP)(c-list): s2 exp(-d / range) with d the Euclidean distance between
-        a subject's observations in ``coordinates``).
+        a subject's observations in ``coordinates``) or ``rs`` (a random intercept and
+        slope in the first coordinate, as SAS ``RANDOM int t / TYPE=UN``: the marginal
+        covariance Z G Z' + s2 I of the linear mixed model).
     method
         ``"reml"`` or ``"ml"``.
     group
@@ -252,9 +254,10 @@ def fit_mmrm(
         Kenward-Roger adjustment: ``"observed"`` (SAS, R's mmrm) or ``"expected"``
         (Kenward & Roger 1997, R's pbkrtest).
     coordinates
-        The columns whose Euclidean distances the spatial structure ``sp_exp`` uses
-        (e.g. the visit number and a second coordinate); required with it, and only
-        with it. Each subject then has its own covariance matrix.
+        The columns of the coordinates a per-subject structure uses: their Euclidean
+        distances for ``sp_exp``, the first of them as the time for ``rs``; required
+        with those structures, and only with them. Each subject then has its own
+        covariance matrix.
 
     Returns
     -------
@@ -302,13 +305,15 @@ def fit_mmrm(
         "information": information,
     }
     chain = [covariance, *[name for name in fallback if name != covariance]]
-    spatial = covariance in SPATIAL
+    spatial = covariance in BY_SUBJECT
     if spatial and not coordinates:
         raise ValueError(f"covariance {covariance!r} needs coordinates=[columns]")
     if coordinates and not spatial:
-        raise ValueError(f"coordinates are for a spatial structure ({SPATIAL}), not {covariance!r}")
-    if any(name in SPATIAL for name in chain[1:]):
-        raise ValueError("a spatial structure can only be the first of the chain")
+        raise ValueError(
+            f"coordinates are for a per-subject structure ({BY_SUBJECT}), not {covariance!r}"
+        )
+    if any(name in BY_SUBJECT for name in chain[1:]):
+        raise ValueError("a per-subject structure can only be the first of the chain")
     for name in chain:
         if name not in STRUCTURES:
             raise ValueError(f"unknown covariance structure {name!r}; choose from {STRUCTURES}")
@@ -579,7 +584,7 @@ class MMRMResult:
         For a spatial structure, whose matrices differ between subjects, that of the
         group's first subject over its visits (as SAS prints R for the first subject)."""
         visits = self.design.visits
-        if not self.likelihood.structure.spatial:
+        if not self.likelihood.structure.by_subject:
             return {
                 group: pd.DataFrame(sigma, index=visits, columns=visits)
                 for group, sigma in zip(
@@ -601,10 +606,8 @@ class MMRMResult:
         """The model covariance of some rows of one subject (in their order)."""
         structure = self.likelihood.structure
         part = self.likelihood.split(self.theta)[group[rows[0]]]
-        if structure.spatial:
-            points = coordinates[rows]
-            distances = np.sqrt(((points[:, None, :] - points[None, :, :]) ** 2).sum(-1))
-            sigma = structure.matrix(part, distances)
+        if structure.by_subject:
+            sigma = structure.matrix(part, coordinates[rows])
         else:
             sigma = structure.matrix(part)[np.ix_(visit[rows], visit[rows])]
         return sigma / np.sqrt(np.outer(weights[rows], weights[rows]))

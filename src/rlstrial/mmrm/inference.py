@@ -110,9 +110,9 @@ def kenward_roger(
     for group, part in enumerate(likelihood.split(theta)):
         span = slice(group * n_per, (group + 1) * n_per)
         jacobian[span, span] = structure.sas_jacobian(part)
-        distances = likelihood._distances(likelihood.patterns.group == group)
-        d1, d2 = structure.sas_derivatives(structure.sas_parameters(part), distances)
-        first.append(d1 if structure.spatial else d1[:, None])
+        points = likelihood._points(likelihood.patterns.group == group)
+        d1, d2 = structure.sas_derivatives(structure.sas_parameters(part), points)
+        first.append(d1 if structure.by_subject else d1[:, None])
         blocks.append((span, d2))
     if information == "observed":
         w = jacobian @ theta_covariance @ jacobian.T

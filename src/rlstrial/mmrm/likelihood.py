@@ -70,22 +70,22 @@ class Likelihood:
     def sigmas(self, theta: np.ndarray) -> list[np.ndarray]:
         """Each group's T x T covariance matrix (not for a spatial structure, whose
         matrices are per subject: :meth:`pattern_sigmas`)."""
-        if self.structure.spatial:
+        if self.structure.by_subject:
             raise ValueError(f"{self.structure.name} has one covariance matrix per subject")
         return [self.structure.matrix(part) for part in self.split(theta)]
 
-    def _distances(self, members: np.ndarray) -> np.ndarray | None:
-        distances = self.patterns.distances
-        return None if distances is None else distances[members]
+    def _points(self, members: np.ndarray) -> np.ndarray | None:
+        points = self.patterns.points
+        return None if points is None else points[members]
 
     def pattern_sigmas(self, theta: np.ndarray) -> np.ndarray:
         """Each pattern's covariance matrix over all T visits: (P, T, T)."""
-        if not self.structure.spatial:
+        if not self.structure.by_subject:
             return np.stack(self.sigmas(theta))[self.patterns.group]
         out = np.empty(self.shape)
         for group, part in enumerate(self.split(theta)):
             members = self.patterns.group == group
-            out[members] = self.structure.matrix(part, self._distances(members))
+            out[members] = self.structure.matrix(part, self._points(members))
         return out
 
     def derivatives(self, part: np.ndarray, members: np.ndarray, second: bool = False):
@@ -93,13 +93,13 @@ class Likelihood:
         ``members``, shaped to broadcast against them: (k, 1, T, T), or (k, P_m, T, T)
         for a spatial structure; with ``second``, also the second derivatives (k, k,
         T, T) or (k, k, P_m, T, T)."""
-        distances = self._distances(members)
-        first = self.structure.jacobian(part, distances)
-        if not self.structure.spatial:
+        points = self._points(members)
+        first = self.structure.jacobian(part, points)
+        if not self.structure.by_subject:
             first = first[:, None]
         if not second:
             return first
-        return first, self.structure.second_derivatives(part, distances)
+        return first, self.structure.second_derivatives(part, points)
 
     def _inverses(self, theta):
         """Per pattern: Sigma_p^-1 padded with zeros (P, T, T), and log|Sigma_p| (P,)."""
@@ -142,7 +142,7 @@ class Likelihood:
         quadratic = np.outer(beta, beta) + (covariance if self.reml else 0.0)
         inner = self.patterns.yy - fitted - fitted.transpose(0, 2, 1) + self.patterns.xmx(quadratic)
         g = self.patterns.n[:, None, None] * inverse - inverse @ inner @ inverse
-        if self.structure.spatial:
+        if self.structure.by_subject:
             parts = []
             for group, part in enumerate(self.split(theta)):
                 members = self.patterns.group == group
@@ -223,7 +223,7 @@ class Likelihood:
                 block += cross + cross.T
             # tr(P V_kl) - y'P V_kl P y: the gradient's matrix against V_kl
             g = n[:, None, None] * inv - inv @ inner[members] @ inv
-            if self.structure.spatial:
+            if self.structure.by_subject:
                 block += np.einsum("klpab,pab->kl", d2, g)
             else:
                 block += np.einsum("klab,ab->kl", d2, g.sum(axis=0))

@@ -1,11 +1,11 @@
-"""Random-effects models for sensitivity analyses, on statsmodels' MixedLM.
+"""Random-effects models for sensitivity analyses, as :class:`MMRMResult` objects.
 
-The fit is statsmodels'; the tidy table has the same columns as
-:attr:`rlstrial.mmrm.MMRMResult.coefficients`. For a random intercept the marginal
-covariance is compound symmetry (tau^2 J + sigma^2 I), so standard errors and
-Satterthwaite degrees of freedom are computed by the MMRM engine at MixedLM's
-variance estimates (as lmerTest does for lme4). With a random slope the table uses
-MixedLM's Wald standard errors and normal quantiles (df = inf).
+A random intercept: statsmodels' MixedLM estimates the two variances; the marginal
+covariance is compound symmetry (tau^2 J + sigma^2 I), so standard errors, df and
+every table come from the MMRM engine at MixedLM's estimates (as lmerTest does for
+lme4). A random intercept and slope: the engine fits the marginal covariance
+Z G Z' + sigma^2 I itself (structure ``rs``; REML estimates equal lme4's, checked in
+tests/results/orthodont_random_slope.R), with the same df and covariance options.
 """
 
 from __future__ import annotations
@@ -15,7 +15,6 @@ import warnings
 import numpy as np
 import pandas as pd
 import statsmodels.formula.api as smf
-from scipy import stats
 
 from rlstrial.mmrm.fit import MMRMResult, fit_mmrm
 
@@ -98,6 +97,46 @@ def random_intercept_fit(
     )
 
 
+def random_slope_fit(
+    data: pd.DataFrame,
+    formula: str,
+    subject: str,
+    visit: str,
+    slope: str,
+    *,
+    reference: dict | None = None,
+    visit_levels: list | None = None,
+    reml: bool = True,
+    df: str | None = None,
+    vcov: str = "model",
+    information: str = "observed",
+) -> MMRMResult:
+    """A random intercept and slope (in the numeric column ``slope``, e.g. weeks) with
+    unstructured G and independent residuals, as an :class:`MMRMResult`.
+
+    The engine fits the model's marginal covariance Z G Z' + s2 I (covariance
+    structure ``rs``, SAS ``RANDOM int slope / TYPE=UN SUBJECT=...``) by REML or ML,
+    so every table, df method (Satterthwaite, Kenward-Roger, ...) and LS-mean of the
+    MMRM applies; the covariance parameters are G's UN(1,1), UN(2,1), UN(2,2) and the
+    Residual.
+    """
+    return fit_mmrm(
+        data,
+        formula,
+        subject=subject,
+        visit=visit,
+        covariance="rs",
+        method="reml" if reml else "ml",
+        reference=reference,
+        visit_levels=visit_levels,
+        fallback=(),
+        coordinates=[slope],
+        df=df,
+        vcov=vcov,
+        information=information,
+    )
+
+
 def fit_random_effects(
     data: pd.DataFrame,
     formula: str,
@@ -124,7 +163,8 @@ def fit_random_effects(
     Returns
     -------
     coefficients : DataFrame
-        term, estimate, std_error, df, t_value, p_value, ci_lower, ci_upper.
+        term, estimate, std_error, df (Satterthwaite), t_value, p_value, ci_lower,
+        ci_upper.
     variances : DataFrame
         component (``subject`` intercept, slope, covariance, ``Residual``) and estimate.
 
@@ -155,28 +195,12 @@ def fit_random_effects(
             }
         )
         return fit.coefficients, variances
-    result = _mixedlm(_with_reference(data, reference), formula, subject, reml, slope)
-    residual = float(result.scale)
-    random = np.asarray(result.cov_re)
-    estimate, se = result.fe_params, result.bse_fe
-    z = estimate / se
-    quantile = stats.norm.ppf(0.975)
-    table = pd.DataFrame(
-        {
-            "term": estimate.index,
-            "estimate": estimate.to_numpy(),
-            "std_error": se.to_numpy(),
-            "df": np.inf,
-            "t_value": z.to_numpy(),
-            "p_value": 2 * stats.norm.sf(np.abs(z.to_numpy())),
-            "ci_lower": (estimate - quantile * se).to_numpy(),
-            "ci_upper": (estimate + quantile * se).to_numpy(),
-        }
-    )
+    fit = random_slope_fit(data, formula, subject, visit, slope, reference=reference, reml=reml)
+    g = fit.covariance_parameters.set_index("parameter")["estimate"]
     variances = pd.DataFrame(
         {
             "component": [subject, slope, f"{subject}:{slope}", "Residual"],
-            "estimate": [random[0, 0], random[1, 1], random[0, 1], residual],
+            "estimate": [g["UN(1,1)"], g["UN(2,2)"], g["UN(2,1)"], g["Residual"]],
         }
     )
-    return table.reset_index(drop=True), variances
+    return fit.coefficients, variances
