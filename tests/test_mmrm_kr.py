@@ -133,25 +133,34 @@ def test_full_kenward_roger_second_order_term_matches_sas(fev, structure):
 
 
 @pytest.mark.parametrize("prefix", DF_METHODS)
-@pytest.mark.parametrize("structure", SAS_AT_OPTIMUM)
+@pytest.mark.parametrize("structure", WITH_SPATIAL)
 def test_kenward_roger_lsmeans_type3_as_printed(fev, structure, prefix):
+    """LS-means, their difference and the Type 3 F to the digit SAS prints; where SAS
+    stopped short of the optimum, within that distance (1e-3 on estimates and F, 3e-4
+    relative on standard errors, 5e-4 relative on df)."""
     fit = fitted(fev, structure, df=DF_METHODS[prefix])
     path = listing(prefix, structure).with_suffix(".txt")
+    short = structure not in SAS_AT_OPTIMUM
+
+    def close(ours, theirs, text, relative=False):
+        slack = (3e-4 * abs(theirs) if relative else 1e-3) if short else 0.0
+        return abs(ours - theirs) <= sas.last_digit(text) + slack
+
     ours = fit.lsmeans("ARMCD").set_index("ARMCD")
     for row in sas.lsmeans(path, n_levels=1).itertuples():
         cell = ours.loc[row.levels[0]]
-        assert abs(cell.estimate - row.estimate) <= sas.last_digit(row.estimate_text), row
-        assert abs(cell.std_error - row.se) <= sas.last_digit(row.se_text), row
-        assert abs(cell.df - row.df) <= 0.5, row
+        assert close(cell.estimate, row.estimate, row.estimate_text), row
+        assert close(cell.std_error, row.se, row.se_text, relative=True), row
+        assert abs(cell.df - row.df) <= 0.5 + (5e-4 * row.df if short else 0.0), row
     (difference,) = sas.differences(path, n_levels=1).itertuples()
     ours = fit.lsmeans_differences("ARMCD").iloc[0]
     assert (ours.level_1, ours.level_2) == ("PBO", "TRT")  # SAS prints TRT - PBO
-    assert abs(-ours.estimate - difference.estimate) <= sas.last_digit(difference.estimate_text)
-    assert abs(ours.std_error - difference.se) <= sas.last_digit(difference.se_text)
+    assert close(-ours.estimate, difference.estimate, difference.estimate_text)
+    assert close(ours.std_error, difference.se, difference.se_text, relative=True)
     (test,) = sas.type3(path).itertuples()
     type3 = fit.type3().set_index("term").loc["ARMCD"]
-    assert abs(type3.f_value - test.f_value) <= sas.last_digit(test.f_text)
-    assert abs(type3.den_df - test.den_df) <= 0.5
+    assert close(type3.f_value, test.f_value, test.f_text, relative=True)
+    assert abs(type3.den_df - test.den_df) <= 0.5 + (5e-4 * test.den_df if short else 0.0)
 
 
 def empirical(kind: str, structure: str, weighted: bool) -> str:
