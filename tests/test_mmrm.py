@@ -521,6 +521,12 @@ def test_between_within_df_split_subjects_and_observations():
     }
 
 
+def test_every_structure_is_named_in_words():
+    from rlstrial.mmrm.summary import STRUCTURE_NAMES
+
+    assert set(STRUCTURE_NAMES) == set(STRUCTURES)
+
+
 def test_the_result_describes_itself_and_keeps_its_tables():
     fit = fit_mmrm(complete_trial(), "y ~ arm * visit", "id", "visit", df="kenward-roger")
     lines = repr(fit).splitlines()

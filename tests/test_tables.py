@@ -458,7 +458,7 @@ def test_latex_wraps_only_long_text_columns(tmp_path):
 
 def test_every_covariance_structure_and_multiplicity_method_reads_in_words():
     from rlstrial.mmrm.covariance import STRUCTURES
-    from rlstrial.tables import MULTIPLICITY_NAMES, STRUCTURE_NAMES
+    from rlstrial.tables import MULTIPLICITY_NAMES, SAS_TYPES, STRUCTURE_NAMES
 
-    assert set(STRUCTURE_NAMES) == set(STRUCTURES)
+    assert set(STRUCTURE_NAMES) == set(STRUCTURES) == set(SAS_TYPES)
     assert set(MULTIPLICITY_NAMES) == {"holm", "bonferroni", "hommel", "dunnett", "none"}

@@ -394,6 +394,8 @@ STRUCTURE_NAMES = {
     "toep": "Toeplitz",
     "toeph": "heterogeneous Toeplitz",
     "adh": "first-order ante-dependence, ANTE(1)",
+    "sp_exp": "spatial exponential",
+    "rs": "random intercept and slope",
 }
 #: the structures as SAS PROC MIXED's REPEATED statement names them
 SAS_TYPES = {
@@ -405,6 +407,8 @@ SAS_TYPES = {
     "toep": "TOEP",
     "toeph": "TOEPH",
     "adh": "ANTE(1)",
+    "sp_exp": "SP(EXP)",
+    "rs": "UN (RANDOM intercept and slope)",
 }
 FITTING_METHODS = {
     "reml": "restricted maximum likelihood (REML)",

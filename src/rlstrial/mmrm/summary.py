@@ -21,6 +21,8 @@ STRUCTURE_NAMES = {
     "toep": "Toeplitz",
     "toeph": "heterogeneous Toeplitz",
     "adh": "ante-dependence ANTE(1)",
+    "sp_exp": "spatial exponential SP(EXP)",
+    "rs": "random intercept and slope",
 }
 DF_NAMES = {
     "satterthwaite": "Satterthwaite",
