@@ -18,7 +18,7 @@ CONFIGFILES ?=
 # evaluating anything.
 CHECK_CONFIG := $(UV) run python -m rlstrial.config
 
-.PHONY: setup run park test lint format readme-figures
+.PHONY: setup run park power test lint format readme-figures
 
 setup:
 	@python3 -m uv --version 2>/dev/null | grep -q "$(UV_VERSION)" || python3 -m pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
@@ -32,6 +32,10 @@ run: setup  ## the whole workflow on the bundled synthetic trial (or on CONFIGFI
 park: setup  ## the workflow on the Park 2020 pilot replica
 	$(CHECK_CONFIG) config/config.yaml config/park2020.yaml
 	$(UV) run snakemake --cores 2 --configfile config/park2020.yaml
+
+power: setup  ## power and sample size by simulation (config/power.yaml), on 2 cores
+	$(CHECK_CONFIG) config/config.yaml config/power.yaml $(CONFIGFILES)
+	$(UV) run snakemake power --cores 2 --configfile config/power.yaml $(CONFIGFILES)
 
 lint: setup
 	$(UV) run ruff check .

@@ -17,6 +17,7 @@ include: "workflow/rules/derive.smk"
 include: "workflow/rules/analyze.smk"
 include: "workflow/rules/publish.smk"
 include: "workflow/rules/report.smk"
+include: "workflow/rules/power.smk"
 
 
 rule all:
@@ -32,3 +33,9 @@ rule all:
         PUBLICATION_OUTPUTS,
         rules.report.output.report,
     default_target: True
+
+
+rule power:
+    """Power and sample size by simulation (needs a power section: config/power.yaml)."""
+    input:
+        rules.power_summary.output,

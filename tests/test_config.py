@@ -107,7 +107,7 @@ def refusal(path, *more) -> str:
 
 TOP_KEYS = (
     "'trial', 'paths', 'arms', 'arm_aliases', 'visits', 'out_of_window', 'ranges',"
-    " 'instruments', 'reasons', 'populations', 'analysis', 'figures', 'published',"
+    " 'instruments', 'reasons', 'populations', 'analysis', 'power', 'figures', 'published',"
     " 'simulation'"
 )
 

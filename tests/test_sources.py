@@ -38,6 +38,7 @@ def test_a_stage_reaches_the_modules_it_imports_and_no_others():
         "rlstrial.figures.consort",
         "rlstrial.figures.diagnostics",
         "rlstrial.figures.forest",
+        "rlstrial.figures.power",
         "rlstrial.figures.style",
         "rlstrial.figures.trajectories",
         # plan reads the inference options: the package above them runs (its file

@@ -543,3 +543,32 @@ def test_no_bare_code_in_any_figure(two_runs):
         for text in labels:
             assert text not in arm_codes, (path.name, text)
             assert not pattern.search(text), (path.name, text)
+
+
+def test_a_power_study_is_byte_identical_whatever_the_batches_and_cores(tmp_path):
+    """`snakemake power` with the replicates in batches of 2 on 2 cores and in one batch
+    on 1 core: the same tables and figures, byte for byte."""
+    power = yaml.safe_load((ROOT / "config" / "power.yaml").read_text())["power"]
+    power.update(replicates=4, sample_sizes=[12])
+    outputs = []
+    for k, (batch_size, cores) in enumerate(((2, "2"), (4, "1"))):
+        out = tmp_path / f"run{k}"
+        out.mkdir()
+        config = out / "config.yaml"
+        paths = {"processed": str(out / "processed"), "results": str(out / "results")}
+        config.write_text(
+            yaml.safe_dump({"paths": paths, "power": {**power, "batch_size": batch_size}})
+        )
+        result = subprocess.run(
+            [sys.executable, "-m", "snakemake", "power", "--cores", cores, "--nolock",
+             "--configfile", str(config)],
+            cwd=ROOT, capture_output=True, text=True, check=False,
+        )  # fmt: skip
+        assert result.returncode == 0, result.stderr[-3000:]
+        outputs.append(out / "results" / "power")
+    names = ["power.csv", "replicates.csv", "sample_size.csv", "power_curves.png"]
+    for name in names:
+        assert (outputs[0] / name).read_bytes() == (outputs[1] / name).read_bytes(), name
+    assert len(list((outputs[0] / "replicates").glob("*.parquet"))) == 2 * 2  # 2 scenarios
+    summary = pd.read_csv(outputs[0] / "power.csv")
+    assert set(summary["replicates"]) == {4}

@@ -132,6 +132,19 @@ def _cell_rows(fit: MMRMResult, design: Design, visits: list[str], baseline: str
     return rows
 
 
+def contrast_rows(fit: MMRMResult, plan: Plan, visit: str, baseline: str) -> dict:
+    """Each contrast of the design at one visit as a coefficient row over all the
+    design's columns (contrast name -> row; see :meth:`MMRMResult.contrast`)."""
+    design = plan.design
+    cells = _cell_rows(fit, design, [visit], baseline)
+    return {
+        c.name: sum(
+            w * cells[(arm, visit)] for arm, w in zip(design.arm_codes, c.weights, strict=True) if w
+        )
+        for c in design.contrasts
+    }
+
+
 def _clda_column(arm: str, visit: str) -> str:
     return f"TRT_{arm}_{visit}".replace(" ", "_")
 

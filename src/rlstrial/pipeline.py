@@ -415,3 +415,70 @@ def report(
         git_commit(Path(__file__).parent),
     )
     Path(path).write_text(text, encoding="utf-8")
+
+
+# --- power by simulation -----------------------------------------------------------
+
+
+def power_batch(
+    plan: Plan, power: dict, scenario: int, n_per_arm: int, batch: int, path: str | Path
+) -> pd.DataFrame:
+    """One batch of replicates of a power study (scenario index, sample size per arm,
+    batch number), each simulated and analysed by the plan's analysis."""
+    from rlstrial.power import run_replicates
+
+    size = int(power["batch_size"])
+    first = batch * size
+    replicates = range(first, min(first + size, int(power["replicates"])))
+    table = run_replicates(plan, power, scenario, n_per_arm, replicates)
+    write_table(table, path)
+    return table
+
+
+def power_summary(
+    batch_paths: list[str], plan: Plan, power: dict, folder: str | Path, figures: dict
+) -> pd.DataFrame:
+    """Gather the batches (sorted, so that the result does not depend on how the
+    replicates were batched or where they ran), summarize them (ADEMP, with Monte
+    Carlo SEs), find the smallest sample size reaching the target power for the
+    primary contrast in the first scenario, and draw the power curves."""
+    from rlstrial import figures as drawing
+    from rlstrial.power import smallest_n, summarize
+
+    folder = Path(folder)
+    replicates = pd.concat([pd.read_parquet(p) for p in batch_paths], ignore_index=True)
+    order = {s["name"]: k for k, s in enumerate(power["scenarios"])}
+    names = [c.name for c in plan.design.contrasts]
+    replicates = replicates.sort_values(
+        ["scenario", "n_per_arm", "replicate", "estimand"],
+        key=lambda column: (
+            column.map(order)
+            if column.name == "scenario"
+            else column.map(names.index)
+            if column.name == "estimand"
+            else column
+        ),
+    ).reset_index(drop=True)
+    write_table(replicates, folder / "replicates.csv")
+    summary = summarize(replicates, plan.alpha)
+    write_table(summary, folder / "power.csv")
+    target = float(power.get("target_power", 0.8))
+    first = power["scenarios"][0]["name"]
+    needed = smallest_n(summary, first, plan.primary.contrast, target)
+    write_table(
+        pd.DataFrame(
+            [
+                {
+                    "scenario": first,
+                    "contrast": plan.primary.contrast,
+                    "multiplicity": plan.multiplicity.method,
+                    "target_power": target,
+                    "smallest_n_per_arm": needed,
+                }
+            ]
+        ),
+        folder / "sample_size.csv",
+    )
+    figure = drawing.plot_power_curves(summary, plan.design, target)
+    drawing.save_figure(figure, folder / "power_curves", figures["dpi"])
+    return summary

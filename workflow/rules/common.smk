@@ -122,3 +122,21 @@ HELD_LOCKS = []
 
 onstart:
     HELD_LOCKS.extend(lock_folders([PROCESSED, RESULTS]))
+
+
+# --- power by simulation (config/power.yaml) ---
+POWER = config.get("power")
+POWER_FOLDER = f"{RESULTS}/power"
+
+
+def power_batches():
+    """Every (scenario, n, batch) of the study, as file names."""
+    if not POWER:
+        return []
+    batches = -(-POWER["replicates"] // POWER["batch_size"])  # ceiling
+    return [
+        f"{POWER_FOLDER}/replicates/{scenario['name']}_n{n}_b{batch}.parquet"
+        for scenario in POWER["scenarios"]
+        for n in POWER["sample_sizes"]
+        for batch in range(batches)
+    ]

@@ -9,6 +9,7 @@ package changes no global state (no backend choice, no warning filters).
 from rlstrial.figures.consort import consort_counts, draw_consort
 from rlstrial.figures.diagnostics import plot_diagnostics, plot_individual_change
 from rlstrial.figures.forest import plot_forest
+from rlstrial.figures.power import plot_power_curves
 from rlstrial.figures.style import (
     DOUBLE_COLUMN,
     SINGLE_COLUMN,
@@ -35,6 +36,7 @@ __all__ = [
     "plot_forest",
     "plot_individual_change",
     "plot_interaction",
+    "plot_power_curves",
     "plot_trajectories",
     "save_figure",
     "themed",
