@@ -1102,13 +1102,18 @@ class MMRMResult:
             list(itertools.product(*(self.design.data[s].cat.categories for s in specs))),
             columns=specs,
         )
-        matrix_rows = []
-        for _, cell in cells.iterrows():
-            member = np.all([grid[s].astype(object) == cell[s] for s in specs], axis=0)
-            matrix_rows.append(np.average(rows[member], axis=0, weights=w[member]))
+        # each grid row's cell, as its index in the product of the specs' categories
+        # (the order of ``cells``), then the weighted mean of the rows of each cell
+        sizes = [len(self.design.data[s].cat.categories) for s in specs]
+        codes = [grid[s].cat.codes.to_numpy() for s in specs]
+        index = np.ravel_multi_index(codes, sizes) if specs else np.zeros(len(grid), int)
+        totals = np.zeros((len(cells), rows.shape[1]))
+        np.add.at(totals, index, rows * w[:, None])
+        mass = np.bincount(index, weights=w, minlength=len(cells))
         for s in specs:
             cells[s] = cells[s].astype(str)
-        return cells, np.array(matrix_rows)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return cells, totals / mass[:, None]
 
     def lsmeans(self, specs: list[str] | str, weights: str = "equal") -> pd.DataFrame:
         """Least-squares means for every combination of ``specs`` levels.
