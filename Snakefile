@@ -16,8 +16,8 @@ include: "workflow/rules/score.smk"
 include: "workflow/rules/derive.smk"
 include: "workflow/rules/analyze.smk"
 include: "workflow/rules/publish.smk"
-include: "workflow/rules/report.smk"
 include: "workflow/rules/power.smk"
+include: "workflow/rules/report.smk"
 
 
 rule all:

@@ -413,6 +413,7 @@ def report(
         [(figure, captions[Path(figure).stem]) for figure in figures],
         tables,
         git_commit(Path(__file__).parent),
+        inputs.get("power", []),
     )
     Path(path).write_text(text, encoding="utf-8")
 

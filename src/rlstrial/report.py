@@ -150,6 +150,52 @@ def analysis_methods(config: dict) -> list[str]:
     return lines
 
 
+def _power_section(config: dict, summary_path, sample_size_path, curves_path) -> list[str]:
+    """The power study: the sample size reaching the target power, the rejection
+    rates by sample size (with Monte Carlo SEs), and the curves."""
+    import pandas as pd
+
+    from rlstrial.plan import build_plan
+
+    design = build_plan(config).design
+    needed = pd.read_csv(sample_size_path).iloc[0]
+    summary = pd.read_csv(summary_path)
+    n = needed["smallest_n_per_arm"]
+    contrast = design.contrast_label(needed["contrast"])
+    power = config["power"]
+    sentence = (
+        f"With {power['replicates']} simulated trials per scenario and sample size, the"
+        f" smallest sample size per arm reaching {needed['target_power']:.0%} power for"
+        f" {contrast} (scenario {needed['scenario']}, {needed['multiplicity']} adjustment)"
+        f" is {int(n) if pd.notna(n) else 'beyond the simulated grid'}."
+    )
+    table = summary.assign(
+        contrast=summary["estimand"].map(design.contrast_label),
+        rejection=summary["rejection"].map("{:.3f}".format)
+        + " ("
+        + summary["rejection_mcse"].map("{:.3f}".format)
+        + ")",
+        coverage=summary["coverage"].map("{:.3f}".format),
+    )[["scenario", "n_per_arm", "contrast", "rejection", "coverage"]]
+    table.columns = [
+        "Scenario",
+        "Participants per arm",
+        "Contrast",
+        "Rejection rate (Monte Carlo SE)",
+        "CI coverage",
+    ]
+    return [
+        "<h2>Power and sample size by simulation</h2>",
+        f"<p>{html.escape(sentence)}</p>",
+        table.to_html(index=False, border=0),
+        _figure(
+            Path(curves_path),
+            "Power curves by sample size per arm (bands: 1.96 Monte"
+            " Carlo SE; dashed: target power; dotted: 0.05).",
+        ),
+    ]
+
+
 def build_report(
     config: dict,
     estimand_path: str | Path,
@@ -158,6 +204,7 @@ def build_report(
     figures: list[tuple[str | Path, str]],
     tables: list[str | Path],
     commit: str,
+    power: list[str | Path] = (),
 ) -> str:
     """The report as one HTML string.
 
@@ -173,6 +220,9 @@ def build_report(
         HTML table fragments written by :func:`rlstrial.tables.write_table_formats`.
     commit
         The git commit of the code that produced the results.
+    power
+        The power study's summary CSV, sample-size CSV and curves PNG (a section of
+        the report), or nothing.
     """
     import pandas as pd
 
@@ -201,6 +251,8 @@ def build_report(
     parts += [Path(t).read_text(encoding="utf-8") for t in tables]
     parts.append("<h2>Figures</h2>")
     parts += [_figure(Path(path), caption) for path, caption in figures]
+    if power:
+        parts += _power_section(config, *power)
     parts.append("<h2>Raw data validation</h2>")
     parts.append(
         f"<pre>{html.escape(Path(validation_summary_path).read_text(encoding='utf-8'))}</pre>"

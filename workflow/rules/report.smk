@@ -6,6 +6,14 @@ rule report:
         manifest=rules.ingest.output.manifest,
         figures=[f"{FIGURES}/{f.stem}.png" for f in REPORT_FIGURES],
         tables=[f"{TABLES}/{f.stem}.html" for f in REPORT_TABLES],
+        # the power study, when the config has one (config/power.yaml)
+        power=[
+            rules.power_summary.output.summary,
+            rules.power_summary.output.sample_size,
+            f"{POWER_FOLDER}/power_curves.png",
+        ]
+        if POWER
+        else [],
     output:
         report=f"{RESULTS}/report.html",
     params:

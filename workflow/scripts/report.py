@@ -8,6 +8,7 @@ inputs = {
     "estimand": sm.input.estimand,
     "validation": sm.input.validation,
     "manifest": sm.input.manifest,
+    "power": list(sm.input.power),  # summary, sample size, curves; empty without a study
 }
 report(
     sm.params.config,
