@@ -80,7 +80,45 @@ def _empirical_covariance(design: Design, residual: np.ndarray, group: int) -> n
     return empirical
 
 
+def _newton(likelihood: Likelihood, start: np.ndarray, max_iter: int = 40):
+    """Damped Newton steps on the analytic Hessian (its eigenvalues floored, so that
+    every step descends), with backtracking. Returns (theta, iterations) at a point
+    where the gradient vanishes, or None when it does not get there."""
+    theta = np.asarray(start, dtype=float)
+    try:
+        current = likelihood.evaluate(theta)
+    except NotPositiveDefinite:
+        return None
+    for iteration in range(1, max_iter + 1):
+        if np.max(np.abs(current.gradient)) < 1e-7:
+            return theta, iteration - 1
+        try:
+            values, vectors = np.linalg.eigh(likelihood.hessian(theta))
+        except (NotPositiveDefinite, np.linalg.LinAlgError):
+            return None
+        floor = 1e-6 * max(1.0, float(np.abs(values).max()))
+        step = vectors @ ((vectors.T @ current.gradient) / np.maximum(np.abs(values), floor))
+        for shrink in (1.0, 0.5, 0.25, 0.125, 0.0625):
+            candidate = theta - shrink * step
+            try:
+                trial = likelihood.evaluate(candidate)
+            except NotPositiveDefinite:
+                continue
+            if trial.value <= current.value + 1e-12:
+                theta, current = candidate, trial
+                break
+        else:
+            return None
+    return None
+
+
 def _optimise(likelihood: Likelihood, start: np.ndarray, max_iter: int) -> tuple[np.ndarray, int]:
+    """Newton's method on the analytic Hessian from the start; where it does not
+    converge, L-BFGS and then Newton steps to polish."""
+    newton = _newton(likelihood, start)
+    if newton is not None:
+        return newton
+
     def objective(theta):
         try:
             evaluation = likelihood.evaluate(theta)
