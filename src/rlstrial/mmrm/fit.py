@@ -118,6 +118,11 @@ def _optimise(likelihood: Likelihood, start: np.ndarray, max_iter: int) -> tuple
     newton = _newton(likelihood, start)
     if newton is not None:
         return newton
+    return _lbfgs_then_polish(likelihood, start, max_iter)
+
+
+def _lbfgs_then_polish(likelihood: Likelihood, start: np.ndarray, max_iter: int):
+    """L-BFGS from the start, then Newton steps that reuse a Hessian while it works."""
 
     def objective(theta):
         try:
