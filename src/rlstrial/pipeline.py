@@ -422,12 +422,13 @@ def report(
 
 
 def power_batch(
-    plan: Plan, power: dict, scenario: int, n_per_arm: int, batch: int, path: str | Path
+    plan: Plan, power: dict, scenario: str, n_per_arm: int, batch: int, path: str | Path
 ) -> pd.DataFrame:
-    """One batch of replicates of a power study (scenario index, sample size per arm,
+    """One batch of replicates of a power study (scenario name, sample size per arm,
     batch number), each simulated and analysed by the plan's analysis."""
     from rlstrial.power import run_replicates
 
+    scenario = [entry["name"] for entry in power["scenarios"]].index(scenario)
     size = int(power["batch_size"])
     first = batch * size
     replicates = range(first, min(first + size, int(power["replicates"])))

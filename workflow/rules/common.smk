@@ -127,6 +127,11 @@ onstart:
 # --- power by simulation (config/power.yaml) ---
 POWER = config.get("power")
 POWER_FOLDER = f"{RESULTS}/power"
+POWER_BATCH_SETTINGS = {
+    key: value
+    for key, value in (POWER or {}).items()
+    if key not in ("target_power", "sample_sizes")
+}
 
 
 def power_batches():

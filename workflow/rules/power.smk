@@ -9,7 +9,8 @@ rule power_batch:
     params:
         code=code_digest("power_batch"),
         plan=PLAN.to_params("design", "outcomes", "primary", "population", "alpha", "multiplicity", "model", "analyses"),
-        power=POWER,
+        # what a batch's replicates depend on: not the target power, not the other sizes
+        power=POWER_BATCH_SETTINGS,
     wildcard_constraints:
         scenario="[a-z0-9_]+",
         n=r"\d+",

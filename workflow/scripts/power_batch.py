@@ -4,11 +4,10 @@ sm = snakemake  # noqa: F821
 start_job(sm)
 from rlstrial.pipeline import power_batch  # noqa: E402
 
-names = [scenario["name"] for scenario in sm.params.power["scenarios"]]
 power_batch(
     plan(sm),
     sm.params.power,
-    names.index(sm.wildcards.scenario),
+    sm.wildcards.scenario,
     int(sm.wildcards.n),
     int(sm.wildcards.batch),
     sm.output[0],
