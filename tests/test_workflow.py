@@ -572,3 +572,19 @@ def test_a_power_study_is_byte_identical_whatever_the_batches_and_cores(tmp_path
     assert len(list((outputs[0] / "replicates").glob("*.parquet"))) == 2 * 2  # 2 scenarios
     summary = pd.read_csv(outputs[0] / "power.csv")
     assert set(summary["replicates"]) == {4}
+
+
+def test_every_rule_declares_its_cluster_resources():
+    """threads, mem_mb and runtime on every rule that runs a job: on a cluster they become
+    sbatch's --cpus-per-task, --mem and --time (profiles/slurm)."""
+    blocks = []
+    for path in sorted((ROOT / "workflow" / "rules").glob("*.smk")):
+        blocks += re.split(r"^(?=rule \w+:)", path.read_text(), flags=re.MULTILINE)[1:]
+    assert len(blocks) >= 20
+    for block in blocks:
+        name = block.split(":")[0]
+        assert re.search(r"^    threads: \d+$", block, re.MULTILINE), name
+        resources = re.search(r"^    resources:\n((?:        .*\n)+)", block, re.MULTILINE)
+        assert resources, name
+        declared = dict(re.findall(r"(\w+)=(\d+)", resources.group(1)))
+        assert set(declared) == {"mem_mb", "runtime"}, name

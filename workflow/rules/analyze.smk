@@ -24,6 +24,9 @@ rule analyze:
         plan=analysis_plan,
         outcomes=ANALYSED,
     threads: 1
+    resources:
+        mem_mb=1024,
+        runtime=15,
     log:
         f"{LOGS}/analyze_{{analysis}}.log",
     benchmark:
@@ -57,6 +60,9 @@ rule primary_visit_checks:
             "rerandomization",
         ),
     threads: 1
+    resources:
+        mem_mb=1024,
+        runtime=20,
     log:
         f"{LOGS}/primary_visit_checks.log",
     benchmark:
@@ -74,6 +80,10 @@ rule estimand:
         trial=config["trial"],
         estimand=config["analysis"]["estimand"],
         plan=PLAN.to_params("primary", "alpha", "multiplicity", "analyses"),
+    threads: 1
+    resources:
+        mem_mb=512,
+        runtime=10,
     log:
         f"{LOGS}/estimand.log",
     script:
@@ -89,6 +99,10 @@ rule replication:
     params:
         code=code_digest("replication"),
         published=config.get("published", []),
+    threads: 1
+    resources:
+        mem_mb=512,
+        runtime=10,
     log:
         f"{LOGS}/replication.log",
     script:

@@ -17,6 +17,10 @@ rule derive:
         config=config_params(
             "arms", "arm_aliases", "visits", "instruments", "out_of_window", "populations"
         ),
+    threads: 1
+    resources:
+        mem_mb=512,
+        runtime=10,
     log:
         f"{LOGS}/derive.log",
     benchmark:

@@ -6,6 +6,10 @@ rule ingest:
         manifest=f"{RESULTS}/provenance/raw_sha256.csv",
     params:
         code=code_digest("ingest"),
+    threads: 1
+    resources:
+        mem_mb=512,
+        runtime=10,
     log:
         f"{LOGS}/ingest.log",
     script:
@@ -22,6 +26,10 @@ rule verify_raw:
         report=f"{RESULTS}/provenance/raw_verified.txt",
     params:
         code=code_digest("verify_raw"),
+    threads: 1
+    resources:
+        mem_mb=512,
+        runtime=10,
     log:
         f"{LOGS}/verify_raw.log",
     script:

@@ -15,6 +15,10 @@ rule power_batch:
         scenario="[a-z0-9_]+",
         n=r"\d+",
         batch=r"\d+",
+    threads: 1
+    resources:
+        mem_mb=1024,
+        runtime=60,
     log:
         f"{LOGS}/power/{{scenario}}_n{{n}}_b{{batch}}.log",
     script:
@@ -35,6 +39,10 @@ rule power_summary:
         plan=PLAN.to_params("design", "primary", "alpha", "multiplicity"),
         power=POWER,
         figures=config["figures"],
+    threads: 1
+    resources:
+        mem_mb=1024,
+        runtime=10,
     log:
         f"{LOGS}/power/summary.log",
     script:

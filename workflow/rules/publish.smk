@@ -16,6 +16,10 @@ rule figure_results:
         plan=PLAN.to_params("design", "outcomes", "primary", "population"),
         figures=config["figures"],
     priority: 2  # the longest figure job: started first
+    threads: 1
+    resources:
+        mem_mb=1024,
+        runtime=10,
     log:
         f"{LOGS}/figure_results.log",
     benchmark:
@@ -36,6 +40,10 @@ rule consort_counts:
         code=code_digest("consort_counts"),
         plan=PLAN.to_params("design", "primary", "population"),
         reasons=config["reasons"],
+    threads: 1
+    resources:
+        mem_mb=512,
+        runtime=10,
     log:
         f"{LOGS}/consort_counts.log",
     benchmark:
@@ -54,6 +62,10 @@ rule figure_consort:
         code=code_digest("figure_consort"),
         plan=PLAN.to_params("design"),
         dpi=config["figures"]["dpi"],
+    threads: 1
+    resources:
+        mem_mb=1024,
+        runtime=10,
     log:
         f"{LOGS}/figure_consort.log",
     benchmark:
@@ -73,6 +85,10 @@ rule figure_diagnostics:
         code=code_digest("figure_diagnostics"),
         plan=PLAN.to_params("outcomes"),
         dpi=config["figures"]["dpi"],
+    threads: 1
+    resources:
+        mem_mb=1024,
+        runtime=10,
     log:
         f"{LOGS}/figure_diagnostics_{{outcome}}_{{analysis}}.log",
     benchmark:
@@ -92,6 +108,10 @@ rule figure_individual_change:
         code=code_digest("figure_individual_change"),
         plan=PLAN.to_params("design", "outcomes", "primary", "population"),
         figures=config["figures"],
+    threads: 1
+    resources:
+        mem_mb=1024,
+        runtime=10,
     log:
         f"{LOGS}/figure_individual_change.log",
     benchmark:
@@ -120,6 +140,10 @@ rule publication_tables:
                 a for a in PLAN.to_params("analyses")["analyses"] if a["name"] == PRIMARY_ANALYSIS
             ]
         },
+    threads: 1
+    resources:
+        mem_mb=512,
+        runtime=10,
     log:
         f"{LOGS}/publication_tables.log",
     benchmark:
@@ -157,6 +181,10 @@ rule consort_checklist:
         code=code_digest("consort_checklist"),
         paths=config["paths"],
         settings=checklist_settings(),
+    threads: 1
+    resources:
+        mem_mb=512,
+        runtime=10,
     log:
         f"{LOGS}/consort_checklist.log",
     script:

@@ -21,6 +21,10 @@ rule report:
         # the report's provenance section prints the whole configuration
         config=config,
         captions={f.stem: f.caption for f in REPORT_FIGURES},
+    threads: 1
+    resources:
+        mem_mb=512,
+        runtime=10,
     log:
         f"{LOGS}/report.log",
     benchmark:

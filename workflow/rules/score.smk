@@ -8,6 +8,10 @@ rule score:
     params:
         code=code_digest("score"),
         config=config_params("arm_aliases", "visits", "instruments"),
+    threads: 1
+    resources:
+        mem_mb=512,
+        runtime=10,
     log:
         f"{LOGS}/score.log",
     benchmark:

@@ -9,6 +9,10 @@ rule validate:
     params:
         code=code_digest("validate"),
         config=validation_params(),
+    threads: 1
+    resources:
+        mem_mb=512,
+        runtime=10,
     log:
         f"{LOGS}/validate.log",
     benchmark:
@@ -25,6 +29,10 @@ rule validation_gate:
         flag=f"{RESULTS}/validation/passed.txt",
     params:
         code=code_digest("validation_gate"),
+    threads: 1
+    resources:
+        mem_mb=512,
+        runtime=10,
     log:
         f"{LOGS}/validation_gate.log",
     script:

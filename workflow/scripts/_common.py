@@ -24,6 +24,9 @@ def start_job(sm) -> None:
         format="%(levelname)s %(name)s: %(message)s",
     )
     logging.captureWarnings(True)
+    slurm_job = os.environ.get("SLURM_JOB_ID")  # the cluster's job id, named in the log
+    if slurm_job:
+        logging.getLogger("rlstrial").info("running as SLURM job %s", slurm_job)
 
     def log_uncaught(kind, error, traceback):
         logging.getLogger("rlstrial").error("stopped", exc_info=(kind, error, traceback))
