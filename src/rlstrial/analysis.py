@@ -83,9 +83,10 @@ def analysis_rows(
     2       c            no baseline value
     """
     flags = adsl.set_index("USUBJID")[analysis.population]
-    rows = adqs[adqs["PARAMCD"] == paramcd].copy()
+    selected = (adqs["PARAMCD"] == paramcd).to_numpy()
     if analysis.baseline in ("covariate", "none"):
-        rows = rows[rows["ABLFL"] != "Y"]
+        selected = selected & (adqs["ABLFL"] != "Y").to_numpy()
+    rows = adqs[selected].copy()
     for column in analysis.covariates:
         if column not in rows:
             rows[column] = rows["USUBJID"].map(adsl.set_index("USUBJID")[column])
@@ -97,7 +98,9 @@ def analysis_rows(
         reasons.append((rows["BASE"].isna(), "no baseline value"))
     rows["reason"] = ""
     for excluded, reason in reversed(reasons):  # the first reason that applies is named
-        rows.loc[excluded.to_numpy(), "reason"] = reason
+        mask = excluded.to_numpy()
+        if mask.any():
+            rows.loc[mask, "reason"] = reason
     return rows.reset_index(drop=True)
 
 
@@ -159,7 +162,8 @@ def fit_outcome(
     design = plan.design
     covariates = [c for c in analysis.covariates if data[c].nunique() > 1]  # e.g. one site
     visits = [v.label for v in design.visits if analysis.baseline == "clda" or not v.baseline]
-    visits = [v for v in visits if (data["AVISIT"] == v).any()]
+    seen = set(data["AVISIT"].unique())
+    visits = [v for v in visits if v in seen]
     data = data.assign(AVISIT=pd.Categorical(data["AVISIT"], categories=visits))
     reference = {"AVISIT": visits[0]}
     if analysis.baseline == "clda":

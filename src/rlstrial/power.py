@@ -20,6 +20,13 @@ spawn_key=(scenario, n, replicate))``, so a replicate can be regenerated from th
 seed and its key alone (:func:`replicate_data`), and results do not depend on how the
 replicates are batched or where they run.
 
+Two closed forms check the simulation (tests/test_power.py): :func:`ancova_power` (one
+visit, complete data) and :func:`lu_luo_chen_power` with its inverse
+:func:`lu_luo_chen_sample_size` (Lu, Luo & Chen 2008: the difference between two arms at
+the last visit of an MMRM with monotone dropout, R's ``longpower::power.mmrm``). Since
+the errors are independent of the baseline, the covariance of CHG given BASE is Sigma,
+the one those formulas take.
+
 The summary follows the ADEMP reporting of Morris, White & Crowther (2019, Stat Med
 38:2074): for each scenario, sample size and estimand, power (or type I error under a
 null effect), bias, empirical and model SE, CI coverage, convergence and fallback
@@ -28,7 +35,6 @@ rates, each with its Monte Carlo SE.
 
 from __future__ import annotations
 
-import gc
 from dataclasses import dataclass
 from typing import Any
 
@@ -122,23 +128,35 @@ def arm_means(plan: Plan, generate: dict) -> pd.DataFrame:
     >>> means.loc["Week 4"].to_dict()
     {'control': -1.0, 'massager': -7.0, 'heat': -4.0, 'combined': -8.0}
     """
-    effects = generate["effects"]
     visits = plan.design.post_baseline_visits
+    return pd.DataFrame(
+        _arm_mean_array(plan, generate),
+        index=[visit.label for visit in visits],
+        columns=plan.design.arm_codes,
+    )
+
+
+def _arm_mean_array(plan: Plan, generate: dict) -> np.ndarray:
+    """:func:`arm_means` as an array: post-baseline visits x arms, in design order."""
+    effects = generate["effects"]
     last = plan.primary_visit.week
-    rows = {}
-    for visit in visits:
-        scale = visit.week / last
-        rows[visit.label] = {
-            arm.code: scale
-            * (
-                effects.get("control", 0.0)
-                + arm.massager * effects.get("massager", 0.0)
-                + arm.heat * effects.get("heat", 0.0)
-                + (arm.massager and arm.heat) * effects.get("interaction", 0.0)
-            )
-            for arm in plan.design.arms
-        }
-    return pd.DataFrame(rows).T
+    return np.array(
+        [
+            [
+                visit.week
+                / last
+                * (
+                    effects.get("control", 0.0)
+                    + arm.massager * effects.get("massager", 0.0)
+                    + arm.heat * effects.get("heat", 0.0)
+                    + (arm.massager and arm.heat) * effects.get("interaction", 0.0)
+                )
+                for arm in plan.design.arms
+            ]
+            for visit in plan.design.post_baseline_visits
+        ],
+        dtype=float,
+    )
 
 
 def true_contrasts(plan: Plan, generate: dict) -> dict[str, float]:
@@ -163,63 +181,47 @@ def replicate_data(
 ) -> pd.DataFrame:
     """One simulated trial as the analysis reads it: one row per participant and
     post-baseline visit with a value (USUBJID, SITEID, TRT01P, AVISIT, BASE, AVAL, CHG,
-    ABLFL, ANL01FL), plus the baseline rows (ABLFL = Y)."""
+    ABLFL, ANL01FL), plus the baseline rows (ABLFL = Y), which come first."""
     rng = np.random.default_rng(seed)
     design = plan.design
     ratio = generate.get("allocation", {})
-    sizes = {a: int(round(n_per_arm * ratio.get(a, 1))) for a in design.arm_codes}
-    arms = np.repeat(design.arm_codes, [sizes[a] for a in design.arm_codes])
-    n = len(arms)
+    sizes = [int(round(n_per_arm * ratio.get(a, 1))) for a in design.arm_codes]
+    arm = np.repeat(np.arange(len(sizes)), sizes)
+    n = len(arm)
     n_sites = int(generate.get("sites", 4))
     site = rng.integers(0, n_sites, n)
     site_effect = rng.normal(0.0, float(generate.get("site_sd", 0.0)), n_sites)[site]
     baseline = generate.get("baseline", {"mean": 22.0, "sd": 5.0})
     base = rng.normal(baseline["mean"], baseline["sd"], n)
-    visits = design.post_baseline_visits
-    weeks = np.array([v.week for v in visits], dtype=float)
+    weeks = np.array([v.week for v in design.post_baseline_visits], dtype=float)
     sd = np.broadcast_to(np.asarray(generate.get("sd", 5.0), dtype=float), weeks.shape)
     sigma = _correlation(generate, weeks) * np.outer(sd, sd)
     errors = rng.multivariate_normal(np.zeros(len(weeks)), sigma, n, method="cholesky")
-    means = arm_means(plan, generate)
-    mu = means.loc[[v.label for v in visits]].T.loc[arms].to_numpy()  # (n, T)
     change = (
-        mu
+        _arm_mean_array(plan, generate).T[arm]  # (n, T)
         + float(generate.get("baseline_slope", 0.0)) * (base - baseline["mean"])[:, None]
         + site_effect[:, None]
         + errors
     )
-    observed = _dropout(rng, change, generate.get("dropout", {}))
-    ids = np.array([f"P{k:04d}" for k in range(n)])
-    sites = np.array([f"S{k + 1:02d}" for k in range(n_sites)])[site]
-    who, when = np.nonzero(observed)
-    labels = np.array([v.label for v in visits])
-    baseline_rows = pd.DataFrame(
+    who, when = np.nonzero(_dropout(rng, change, generate.get("dropout", {})))
+    row = np.concatenate([np.arange(n), who])  # each row's participant
+    labels = [v.label for v in design.post_baseline_visits]
+    follow_up = change[who, when]
+    return pd.DataFrame(
         {
-            "USUBJID": ids,
-            "SITEID": sites,
-            "TRT01P": arms,
-            "AVISIT": plan.design.visits[0].label,
-            "BASE": base,
-            "AVAL": base,
-            "CHG": 0.0,
-            "ABLFL": "Y",
+            "USUBJID": np.array([f"P{k:04d}" for k in range(n)])[row],
+            "SITEID": np.array([f"S{k + 1:02d}" for k in range(n_sites)])[site[row]],
+            "TRT01P": np.array(design.arm_codes)[arm[row]],
+            "AVISIT": np.array([design.visits[0].label, *labels])[
+                np.concatenate([np.zeros(n, dtype=int), when + 1])
+            ],
+            "BASE": base[row],
+            "AVAL": np.concatenate([base, base[who] + follow_up]),
+            "CHG": np.concatenate([np.zeros(n), follow_up]),
+            "ABLFL": np.repeat(["Y", ""], [n, len(who)]),
             "ANL01FL": "Y",
         }
     )
-    follow_up = pd.DataFrame(
-        {
-            "USUBJID": ids[who],
-            "SITEID": sites[who],
-            "TRT01P": arms[who],
-            "AVISIT": labels[when],
-            "BASE": base[who],
-            "AVAL": base[who] + change[who, when],
-            "CHG": change[who, when],
-            "ABLFL": "",
-            "ANL01FL": "Y",
-        }
-    )
-    return pd.concat([baseline_rows, follow_up], ignore_index=True)
 
 
 def _dropout(rng: np.random.Generator, change: np.ndarray, dropout: dict) -> np.ndarray:
@@ -247,46 +249,87 @@ def analyse_replicate(data: pd.DataFrame, plan: Plan, analysis_name: str) -> pd.
     design at the primary visit: estimand, estimate, std_error, df, p_value, p_adjusted
     (the multiplicity family adjusted by the plan's method; others unadjusted),
     ci_lower, ci_upper, converged, structure, fallback."""
-    from statsmodels.stats.multitest import multipletests
-
-    from rlstrial.analysis import analysis_rows, contrast_rows, dunnett_adjusted, fit_outcome
+    from rlstrial.analysis import analysis_rows, contrast_rows, fit_outcome
 
     analysis = plan.analysis(analysis_name)
-    adsl = data[["USUBJID", "SITEID"]].drop_duplicates().assign(**{analysis.population: "Y"})
+    # every simulated participant is in the population; the covariates are in the data
+    adsl = pd.DataFrame({"USUBJID": data["USUBJID"].unique(), analysis.population: "Y"})
     rows = analysis_rows(data.assign(PARAMCD="SIM"), adsl, "SIM", analysis)
     used = rows[rows["reason"] == ""].drop(columns="reason").reset_index(drop=True)
-    columns = ["estimand", "estimate", "std_error", "df", "p_value", "p_adjusted"]
-    columns += ["ci_lower", "ci_upper", "converged", "structure", "fallback"]
+    names = [c.name for c in plan.design.contrasts]
     try:
         fit = fit_outcome(used, plan, analysis)
     except Exception:  # noqa: BLE001 (no structure of the chain converged)
-        names = [c.name for c in plan.design.contrasts]
+        numbers = ["estimate", "std_error", "df", "p_value", "p_adjusted", "ci_lower", "ci_upper"]
         return pd.DataFrame(
-            {"estimand": names, "converged": False, "structure": "", "fallback": False},
-            columns=columns,
+            {
+                "estimand": names,
+                **dict.fromkeys(numbers, np.nan),
+                "converged": False,
+                "structure": "",
+                "fallback": False,
+            }
         )
-    visit = plan.primary_visit.label
-    contrasts = contrast_rows(fit, plan, visit, analysis.baseline)
-    names = list(contrasts)
+    contrasts = contrast_rows(fit, plan, plan.primary_visit.label, analysis.baseline)
     table = fit.contrast(np.array(list(contrasts.values())), names=names, level=1 - plan.alpha)
-    table = table.rename(columns={"contrast": "estimand"}).drop(columns="t_value")
-    table["p_adjusted"] = table["p_value"]
-    family = table["estimand"].isin(plan.multiplicity.family).to_numpy()
+    p_value = table["p_value"].to_numpy()
+    return pd.DataFrame(
+        {
+            "estimand": names,
+            **{c: table[c].to_numpy() for c in ("estimate", "std_error", "df", "p_value")},
+            "p_adjusted": _family_adjusted(fit, plan, contrasts, p_value),
+            "ci_lower": table["ci_lower"].to_numpy(),
+            "ci_upper": table["ci_upper"].to_numpy(),
+            "converged": fit.converged,
+            "structure": fit.structure,
+            "fallback": len(fit.attempts) > 1,
+        }
+    )
+
+
+def _family_adjusted(fit, plan: Plan, contrasts: dict, p_value: np.ndarray) -> np.ndarray:
+    """The p-values with those of the multiplicity family adjusted by the plan's method
+    (when the family has two or more members, all estimated)."""
+    from rlstrial.analysis import dunnett_adjusted
+
+    adjusted = p_value.copy()
+    names = list(contrasts)
+    family = np.isin(names, plan.multiplicity.family)
     method = plan.multiplicity.method
-    if method != "none" and family.sum() > 1 and table.loc[family, "p_value"].notna().all():
-        if method == "dunnett":
-            matrix = fit.kept_columns(
-                np.array([contrasts[n] for n in table.loc[family, "estimand"]])
-            )
-            table.loc[family, "p_adjusted"] = dunnett_adjusted(fit, matrix)
-        else:
-            table.loc[family, "p_adjusted"] = multipletests(
-                table.loc[family, "p_value"], method=method
-            )[1]
-    table["converged"] = fit.converged
-    table["structure"] = fit.structure
-    table["fallback"] = len(fit.attempts) > 1
-    return table[columns]
+    if method == "none" or family.sum() < 2 or np.isnan(p_value[family]).any():
+        return adjusted
+    if method == "dunnett":
+        members = [contrasts[name] for name, member in zip(names, family, strict=True) if member]
+        adjusted[family] = dunnett_adjusted(fit, fit.kept_columns(np.array(members)))
+    else:
+        adjusted[family] = adjust_p_values(p_value[family], method)
+    return adjusted
+
+
+def adjust_p_values(p_values: np.ndarray, method: str) -> np.ndarray:
+    """Multiplicity-adjusted p-values of one family: ``holm`` (Holm's step-down) and
+    ``bonferroni`` computed here, as statsmodels' ``multipletests`` computes them (which
+    calls ``gc.collect()`` for Holm: 2 ms a replicate), others by ``multipletests``.
+
+    Examples
+    --------
+    >>> adjust_p_values(np.array([0.01, 0.04, 0.03]), "holm").round(4).tolist()
+    [0.03, 0.06, 0.06]
+    >>> adjust_p_values(np.array([0.01, 0.4]), "bonferroni").tolist()
+    [0.02, 0.8]
+    """
+    p_values = np.asarray(p_values, dtype=float)
+    k = len(p_values)
+    if method == "bonferroni":
+        return np.minimum(p_values * float(k), 1.0)
+    if method != "holm":
+        from statsmodels.stats.multitest import multipletests
+
+        return multipletests(p_values, method=method)[1]
+    order = np.argsort(p_values)
+    adjusted = np.empty(k)
+    adjusted[order] = np.minimum(np.maximum.accumulate(p_values[order] * np.arange(k, 0, -1)), 1.0)
+    return adjusted
 
 
 def run_replicates(
@@ -300,22 +343,20 @@ def run_replicates(
     chosen = scenarios(power)[scenario]
     truth = true_contrasts(plan, chosen.generate)
     root = int(power["seed"])
-    # statsmodels' Holm adjustment calls gc.collect(): with the objects alive now moved
-    # out of the collector's sight, each call scans only what a replicate made (48 ms
-    # less per replicate)
-    gc.freeze()
-    frames = []
+    analysis = power.get("analysis", plan.primary.analysis)
+    tables = []
     for replicate in replicates:
         seed = replicate_seed(root, scenario, n_per_arm, replicate)
         data = replicate_data(plan, chosen.generate, n_per_arm, seed)
-        table = analyse_replicate(data, plan, power.get("analysis", plan.primary.analysis))
-        table.insert(0, "seed", f"{root}:{scenario}:{n_per_arm}:{replicate}")
-        table.insert(0, "replicate", replicate)
-        table.insert(0, "n_per_arm", n_per_arm)
-        table.insert(0, "scenario", chosen.name)
-        table.insert(5, "true", table["estimand"].map(truth))
-        frames.append(table)
-    return pd.concat(frames, ignore_index=True)[ESTIMAND_COLUMNS]
+        tables.append(analyse_replicate(data, plan, analysis))
+    table = pd.concat(tables, ignore_index=True)
+    sizes = [len(t) for t in tables]
+    table["scenario"] = chosen.name
+    table["n_per_arm"] = n_per_arm
+    table["replicate"] = np.repeat(list(replicates), sizes)
+    table["seed"] = np.repeat([f"{root}:{scenario}:{n_per_arm}:{r}" for r in replicates], sizes)
+    table["true"] = table["estimand"].map(truth)
+    return table[ESTIMAND_COLUMNS]
 
 
 def summarize(replicates: pd.DataFrame, alpha: float) -> pd.DataFrame:
@@ -403,3 +444,178 @@ def ancova_power(delta: float, sd: float, n_per_arm: int, n_arms: int, alpha: fl
     ncp = delta / (sd * np.sqrt(2 / n_per_arm))
     critical = stats.t.ppf(1 - alpha / 2, df)
     return float(stats.nct.sf(critical, df, ncp) + stats.nct.cdf(-critical, df, ncp))
+
+
+def lu_luo_chen_phi(correlation: np.ndarray, retention) -> float:
+    """The variance factor phi of one arm in Lu, Luo & Chen's (2008) sample size for an
+    MMRM with monotone dropout: Var(mean at the last visit) = phi sigma^2 / n.
+
+    Parameters
+    ----------
+    correlation
+        The J x J correlation matrix of the post-baseline visits.
+    retention
+        r_1 >= ... >= r_J > 0: the fraction of the arm still observed at each visit
+        (monotone dropout, missing at random).
+
+    Returns
+    -------
+    float
+        phi = [(sum_j (r_j - r_{j+1}) I_j)^-1]_JJ, with r_{J+1} = 0 and I_j the J x J
+        matrix holding the inverse of the upper-left j x j block of ``correlation`` and
+        zeros elsewhere: 1 with complete data, 1 / r_J with uncorrelated visits.
+
+    Notes
+    -----
+    Lu, K., Luo, X. & Chen, P.-Y. (2008). Sample size estimation for repeated measures
+    analysis in randomized clinical trials with missing data. International Journal of
+    Biostatistics 4(1), formula (3); R's ``longpower::power.mmrm``. Each dropout
+    pattern (last seen at visit j, a fraction r_j - r_{j+1} of the arm) contributes the
+    generalised least squares information of its j visits. With visit SDs sd_j the
+    correlation is that of the covariance, and sigma the SD at the last visit.
+
+    Examples
+    --------
+    Compound symmetry (0.25) over four visits, 30% lost by the last one:
+
+    >>> cs = np.full((4, 4), 0.25) + 0.75 * np.eye(4)
+    >>> round(lu_luo_chen_phi(cs, [1.0, 0.9, 0.8, 0.7]), 6)
+    1.385417
+    >>> lu_luo_chen_phi(np.eye(2), [1.0, 0.5])
+    2.0
+    """
+    correlation = np.asarray(correlation, dtype=float)
+    retention = np.asarray(retention, dtype=float)
+    j = len(retention)
+    if correlation.shape != (j, j):
+        raise ValueError(f"correlation must be {j} x {j}, as many visits as retention values")
+    if not (0 < retention[-1] and retention[0] <= 1 and np.all(np.diff(retention) <= 0)):
+        raise ValueError(
+            f"retention must be non-increasing, at most 1 and positive at the last visit,"
+            f" not {retention.tolist()}"
+        )
+    leaving = retention - np.append(retention[1:], 0.0)  # r_j - r_{j+1}
+    information = np.zeros((j, j))
+    for k in range(1, j + 1):
+        information[:k, :k] += leaving[k - 1] * np.linalg.inv(correlation[:k, :k])
+    return float(np.linalg.inv(information)[-1, -1])
+
+
+def lu_luo_chen_power(
+    delta: float,
+    sd: float,
+    correlation: np.ndarray,
+    retention_active,
+    n_active: float,
+    *,
+    retention_control=None,
+    allocation: float = 1.0,
+    alpha: float = 0.05,
+    df: float | None = None,
+) -> float:
+    """Power of the two-sided test of the difference between two arms at the last visit
+    of an MMRM with monotone dropout (Lu, Luo & Chen 2008, see :func:`lu_luo_chen_phi`).
+
+    Parameters
+    ----------
+    delta
+        The true difference of the arm means at the last visit.
+    sd
+        The outcome's SD at the last visit (the same in both arms).
+    correlation
+        The J x J correlation matrix of the post-baseline visits (both arms).
+    retention_active
+        The active arm's retention at each visit.
+    n_active
+        Participants randomized to the active arm.
+    retention_control
+        The control arm's retention (default: the active arm's).
+    allocation
+        n_active / n_control (longpower's ``lambda``).
+    alpha
+        Two-sided significance level.
+    df
+        None: the normal approximation, Phi(|delta| / se - z_{1 - alpha / 2}), as
+        ``longpower::power.mmrm`` computes it; a number: the two-sided non-central t
+        test with these degrees of freedom.
+
+    Returns
+    -------
+    float
+        The power, with se = sd sqrt(phi_active / n_active + phi_control / n_control).
+
+    Examples
+    --------
+    longpower's ``power.mmrm(N = 174, Ra, ra, sigmaa = 1, delta = 0.5)`` example,
+    printed power 0.8000372:
+
+    >>> cs = np.full((4, 4), 0.25) + 0.75 * np.eye(4)
+    >>> round(lu_luo_chen_power(0.5, 1.0, cs, [1.0, 0.9, 0.8, 0.7], 87), 7)
+    0.8000372
+    """
+    retention_control = retention_active if retention_control is None else retention_control
+    phi_active = lu_luo_chen_phi(correlation, retention_active)
+    phi_control = lu_luo_chen_phi(correlation, retention_control)
+    n_control = n_active / allocation
+    ncp = abs(delta) / (sd * np.sqrt(phi_active / n_active + phi_control / n_control))
+    if df is None:
+        return float(stats.norm.cdf(ncp - stats.norm.ppf(1 - alpha / 2)))
+    critical = stats.t.ppf(1 - alpha / 2, df)
+    return float(stats.nct.sf(critical, df, ncp) + stats.nct.cdf(-critical, df, ncp))
+
+
+def lu_luo_chen_sample_size(
+    delta: float,
+    sd: float,
+    correlation: np.ndarray,
+    retention_active,
+    *,
+    retention_control=None,
+    allocation: float = 1.0,
+    power: float = 0.8,
+    alpha: float = 0.05,
+    test: str = "z",
+) -> tuple[float, float]:
+    """Participants to randomize to the active and the control arm for a given power of
+    the two-sided test at the last visit of an MMRM with monotone dropout (the inverse
+    of :func:`lu_luo_chen_power`; Lu, Luo & Chen 2008, formula (3)).
+
+    Parameters
+    ----------
+    delta, sd, correlation, retention_active, retention_control, allocation, alpha
+        As :func:`lu_luo_chen_power`.
+    power
+        The power wanted.
+    test
+        ``"z"``: n_active = (phi_active + lambda phi_control) (z_{1 - alpha / 2} +
+        z_power)^2 sd^2 / delta^2 and n_control = n_active / lambda (lambda =
+        ``allocation``), as ``longpower::power.mmrm``; ``"t"``: the same with t
+        quantiles on n_active + n_control - 2 df of the z answer (one correction step,
+        the "t-test" column of Lu, Luo & Chen's Table 1).
+
+    Returns
+    -------
+    tuple of float
+        (n_active, n_control), not rounded.
+
+    Examples
+    --------
+    longpower's ``power.mmrm(Ra, ra, sigmaa = 1, delta = 0.5, power = 0.80)`` example,
+    printed n1 = n2 = 86.99175:
+
+    >>> cs = np.full((4, 4), 0.25) + 0.75 * np.eye(4)
+    >>> n = lu_luo_chen_sample_size(0.5, 1.0, cs, [1.0, 0.9, 0.8, 0.7], power=0.8)
+    >>> [round(x, 5) for x in n]
+    [86.99175, 86.99175]
+    """
+    if test not in ("z", "t"):
+        raise ValueError(f"test must be 'z' or 't', not {test!r}")
+    retention_control = retention_active if retention_control is None else retention_control
+    phi_active = lu_luo_chen_phi(correlation, retention_active)
+    phi_control = lu_luo_chen_phi(correlation, retention_control)
+    scale = (phi_active + allocation * phi_control) * sd**2 / delta**2
+    n_active = scale * (stats.norm.ppf(1 - alpha / 2) + stats.norm.ppf(power)) ** 2
+    if test == "t":
+        df = n_active + n_active / allocation - 2
+        n_active = scale * (stats.t.ppf(1 - alpha / 2, df) + stats.t.ppf(power, df)) ** 2
+    return float(n_active), float(n_active / allocation)

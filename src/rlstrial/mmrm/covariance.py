@@ -36,6 +36,7 @@ per leading index.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -45,6 +46,15 @@ STRUCTURES = ("us", "cs", "csh", "ar1", "ar1h", "toep", "toeph", "adh", "sp_exp"
 BY_SUBJECT = ("sp_exp", "rs")
 # structures whose Sigma is linear in SAS's parameters: full and linear KR agree
 LINEAR_IN_SAS_PARAMETERS = ("us", "cs", "toep", "rs")
+
+
+@functools.lru_cache(maxsize=32)
+def _tril(t: int) -> tuple[np.ndarray, np.ndarray]:
+    """``np.tril_indices(t)``, computed once per size (read-only arrays)."""
+    rows, cols = np.tril_indices(t)
+    rows.flags.writeable = False
+    cols.flags.writeable = False
+    return rows, cols
 
 
 def _logistic(x):
@@ -106,7 +116,7 @@ class Structure:
             return self._by_subject_matrix(theta, points)
         if self.name == "us":
             lower = np.zeros((t, t), dtype=dtype)
-            rows, cols = np.tril_indices(t)
+            rows, cols = _tril(t)
             lower[rows, cols] = theta
             lower[np.arange(t), np.arange(t)] = np.exp(np.diagonal(lower))
             return lower @ lower.T
@@ -151,7 +161,7 @@ class Structure:
         if self.name == "us":  # Sigma = L L': dSigma = dL L' + L dL'
             t = self.n_visits
             theta = np.asarray(theta, dtype=float)
-            rows, cols = np.tril_indices(t)
+            rows, cols = _tril(t)
             lower = np.zeros((t, t))
             lower[rows, cols] = theta
             diagonal = rows == cols
@@ -176,7 +186,7 @@ class Structure:
         theta = np.asarray(theta, dtype=float)
         k, t = self.n_params, self.n_visits
         if self.name == "us":  # Sigma = L L': d2Sigma = dL_k dL_l' + dL_l dL_k' + d2L L' + L d2L'
-            rows, cols = np.tril_indices(t)
+            rows, cols = _tril(t)
             lower = np.zeros((t, t))
             lower[rows, cols] = theta
             diagonal = rows == cols
@@ -224,7 +234,7 @@ class Structure:
             fixed = (vectors * np.clip(values, 1e-3 * values.max(), None)) @ vectors.T
             lower = np.linalg.cholesky(fixed)
             lower[np.arange(t), np.arange(t)] = np.log(np.diagonal(lower))
-            return lower[np.tril_indices(t)]
+            return lower[_tril(t)]
         if self.name == "cs":
             return np.array([np.log(variances.mean()), _cs_rho_inverse(clip(off), t)])
         if self.name == "ar1":
@@ -257,7 +267,7 @@ class Structure:
                     sigma[i, j] = sigma[j, i] = values[f"UN({i + 1},{j + 1})"]
             lower = np.linalg.cholesky(sigma)
             lower[np.arange(t), np.arange(t)] = np.log(np.diagonal(lower))
-            return lower[np.tril_indices(t)]
+            return lower[_tril(t)]
         if self.name == "rs":
             g = np.array(
                 [[values["UN(1,1)"], values["UN(2,1)"]], [values["UN(2,1)"], values["UN(2,2)"]]]
@@ -331,7 +341,7 @@ class Structure:
             return np.array([np.exp(theta[1]), np.exp(theta[0])])  # SP(EXP) (range), Residual
         sigma = self.matrix(theta)
         if self.name == "us":
-            rows, cols = np.tril_indices(t)
+            rows, cols = _tril(t)
             return sigma[rows, cols]
         if self.name == "cs":
             covariance = sigma[0, 1] if t > 1 else 0.0 * sigma[0, 0]
@@ -361,7 +371,7 @@ class Structure:
         lag = np.abs(np.subtract.outer(np.arange(t), np.arange(t)))
         if self.name == "us":
             sigma = np.zeros((t, t), dtype=dtype)
-            rows, cols = np.tril_indices(t)
+            rows, cols = _tril(t)
             sigma[rows, cols] = phi
             sigma[cols, rows] = phi
             return sigma

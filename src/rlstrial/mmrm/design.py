@@ -11,6 +11,8 @@ number of subjects.
 from __future__ import annotations
 
 import ast
+import functools
+import itertools
 import warnings
 from dataclasses import dataclass
 
@@ -63,14 +65,35 @@ def formula_variables(formula: str, columns) -> list[str]:
     ...                   ["FEV1", "ARMCD", "AVISIT", "WEIGHT", "SEX"])
     ['FEV1', 'ARMCD', 'AVISIT', 'WEIGHT']
     """
-    names: list[str] = []
+    return [name for name in _parse(formula).names if name in columns]
+
+
+@dataclass(frozen=True)
+class _Formula:
+    """What a formula names: every name of its factors (in order of first appearance),
+    and the code of each factor of its left and right sides."""
+
+    names: tuple[str, ...]
+    outcome: tuple[str, ...]
+    predictors: tuple[str, ...]
+
+
+@functools.lru_cache(maxsize=256)
+def _parse(formula: str) -> _Formula:
+    """Parse a formula once (a fit, its LS-means and tests need it again and again)."""
     description = patsy.ModelDesc.from_formula(formula)
-    for term in [*description.lhs_termlist, *description.rhs_termlist]:
-        for factor in term.factors:
-            for node in ast.walk(ast.parse(factor.code, mode="eval")):
-                if isinstance(node, ast.Name) and node.id in columns and node.id not in names:
-                    names.append(node.id)
-    return names
+    names: list[str] = []
+    codes = []
+    for side in (description.lhs_termlist, description.rhs_termlist):
+        side_codes = []
+        for term in side:
+            for factor in term.factors:
+                side_codes.append(factor.code)
+                for node in ast.walk(ast.parse(factor.code, mode="eval")):
+                    if isinstance(node, ast.Name) and node.id not in names:
+                        names.append(node.id)
+        codes.append(tuple(dict.fromkeys(side_codes)))
+    return _Formula(tuple(names), *codes)
 
 
 def _show(value) -> str:
@@ -79,8 +102,12 @@ def _show(value) -> str:
 
 
 def _levels(series: pd.Series) -> list:
+    """The levels that occur: a categorical's in category order, others sorted."""
     if isinstance(series.dtype, pd.CategoricalDtype):
-        return [level for level in series.cat.categories if (series == level).any()]
+        categories = series.cat.categories
+        codes = series.cat.codes.to_numpy()
+        seen = np.bincount(codes[codes >= 0], minlength=len(categories)) > 0
+        return [level for level, occurs in zip(categories, seen, strict=True) if occurs]
     return sorted(series.dropna().unique().tolist())
 
 
@@ -114,21 +141,24 @@ def prepare(
     _categorise_predictors(frame, variables, outcome)
     visits = _visit_levels(data[visit], visit_levels)
     n_rows = len(frame)
-    frame = frame.dropna()
-    _check_usable_rows(frame, subject, visit, visits, group, weights)
-    y_frame, x_frame, x_all, keep, aliased = _model_matrices(formula, frame)
+    if any(frame[column].hasnans for column in frame.columns):
+        frame = frame.dropna()
+    subject_index = pd.factorize(frame[subject])[0]
+    visit_index = pd.Categorical(frame[visit], categories=visits).codes.astype(int)
+    _check_usable_rows(frame, subject, visit, visits, group, weights, subject_index, visit_index)
+    y, design_info, x_all, keep, aliased = _model_matrices(formula, frame)
     groups, group_codes = _covariance_groups(frame, group)
     return Design(
         data=frame,
-        y=y_frame.to_numpy(dtype=float).ravel(),
+        y=y,
         x=x_all[:, keep],
-        columns=[c for k, c in enumerate(x_frame.columns) if k in keep],
+        columns=[c for k, c in enumerate(design_info.column_names) if k in keep],
         aliased=aliased,
         alias=_alias_coefficients(x_all, keep),
-        design_info=x_frame.design_info,
-        all_columns=list(x_frame.columns),
-        subject_index=pd.factorize(frame[subject])[0],
-        visit_index=pd.Categorical(frame[visit], categories=visits).codes.astype(int),
+        design_info=design_info,
+        all_columns=list(design_info.column_names),
+        subject_index=subject_index,
+        visit_index=visit_index,
         group_index=group_codes,
         visits=[str(v) for v in visits],
         groups=groups,
@@ -198,10 +228,21 @@ def _set_reference_levels(frame: pd.DataFrame, reference: dict) -> None:
     for column, level in reference.items():
         if column not in frame:
             raise MMRMDataError(f"reference given for {column!r}, which the model does not use")
-        others = [v for v in _levels(frame[column]) if v != level]
-        if level not in set(frame[column].dropna()):
+        levels = _levels(frame[column])
+        others = [v for v in levels if v != level]
+        if level not in levels:
             raise MMRMDataError(f"reference level {level!r} does not occur in column {column!r}")
-        frame[column] = pd.Categorical(frame[column], categories=[level, *others])
+        dtype = frame[column].dtype
+        if (
+            isinstance(dtype, pd.CategoricalDtype)
+            and not dtype.ordered
+            and list(dtype.categories) == [level, *others]
+        ):
+            continue  # already so
+        values = frame[column]
+        if isinstance(dtype, pd.CategoricalDtype):  # recoding from unused categories is
+            values = values.cat.remove_unused_categories()  # deprecated (pandas 3)
+        frame[column] = pd.Categorical(values, categories=[level, *others])
 
 
 def _categorise_predictors(frame: pd.DataFrame, variables: list[str], outcome: str) -> None:
@@ -241,20 +282,34 @@ def _check_usable_rows(
     visits: list,
     group: str | None,
     weights: str | None,
+    subject_index: np.ndarray,
+    visit_index: np.ndarray,
 ) -> None:
     """Check the complete rows: positive weights, every visit observed, at most one row
-    per subject and visit, one covariance group per subject."""
+    per subject and visit, one covariance group per subject (``subject_index`` and
+    ``visit_index``: each row's subject code and visit code, -1 for none)."""
     if weights and (frame[weights] <= 0).any():
         raise MMRMDataError(f"weights in {weights!r} must be positive")
-    _check_every_visit_observed(frame, visit, visits)
-    _check_one_row_per_visit(frame, subject, visit)
+    _check_every_visit_observed(visit_index, visits)
+    coded = (subject_index >= 0).all() and (visit_index >= 0).all()
+    cell = subject_index * len(visits) + visit_index if coded else None
+    _check_one_row_per_visit(frame, subject, visit, cell)
     if group:
         _check_group_constant_within_subject(frame, subject, group)
 
 
-def _check_every_visit_observed(frame: pd.DataFrame, visit: str, visits: list) -> None:
-    """Raise :class:`MMRMDataError` listing the visit levels with no complete row."""
-    empty = [v for v in visits if not (frame[visit] == v).any()]
+def _check_every_visit_observed(visit_index: np.ndarray, visits: list) -> None:
+    """Raise :class:`MMRMDataError` listing the visit levels with no complete row.
+
+    Examples
+    --------
+    >>> _check_every_visit_observed(np.array([0, 2, 0]), ["V1", "V2", "V3"])
+    Traceback (most recent call last):
+    ...
+    rlstrial.mmrm.design.MMRMDataError: visit level(s) ['V2'] have no usable observation; ...
+    """
+    seen = np.bincount(visit_index[visit_index >= 0], minlength=len(visits)) > 0
+    empty = [v for v, observed in zip(visits, seen, strict=True) if not observed]
     if empty:
         raise MMRMDataError(
             f"visit level(s) {empty} have no usable observation; drop them from visit_levels"
@@ -262,8 +317,14 @@ def _check_every_visit_observed(frame: pd.DataFrame, visit: str, visits: list) -
         )
 
 
-def _check_one_row_per_visit(frame: pd.DataFrame, subject: str, visit: str) -> None:
-    """Raise :class:`MMRMDataError` naming the first subject with two rows for one visit."""
+def _check_one_row_per_visit(
+    frame: pd.DataFrame, subject: str, visit: str, cell: np.ndarray | None = None
+) -> None:
+    """Raise :class:`MMRMDataError` naming the first subject with two rows for one visit
+    (``cell``, each row's subject and visit as one non-negative code, is a quick first
+    look when given)."""
+    if cell is not None and (not len(cell) or np.bincount(cell).max() < 2):
+        return
     duplicated = frame.duplicated([subject, visit], keep=False)
     if duplicated.any():
         first = frame[duplicated].iloc[0]
@@ -284,26 +345,174 @@ def _check_group_constant_within_subject(frame: pd.DataFrame, subject: str, grou
 
 def _model_matrices(
     formula: str, frame: pd.DataFrame
-) -> tuple[pd.DataFrame, pd.DataFrame, np.ndarray, list[int], list[str]]:
-    """The patsy outcome and design frames, the design as floats, and the kept and
-    aliased columns (warning when any column is aliased).
+) -> tuple[np.ndarray, patsy.DesignInfo, np.ndarray, list[int], list[str]]:
+    """The outcome, the patsy design and its matrix, and the kept and aliased columns
+    (warning when any column is aliased).
 
     Returns
     -------
     tuple
-        ``(y_frame, x_frame, x_all, keep, aliased)``: ``keep`` indexes the columns of
+        ``(y, design_info, x_all, keep, aliased)``: ``keep`` indexes the columns of
         ``x_all`` kept, ``aliased`` names those dropped.
     """
-    y_frame, x_frame = patsy.dmatrices(formula, frame, return_type="dataframe", NA_action="raise")
-    x_all = x_frame.to_numpy(dtype=float)
-    keep, aliased = _independent_columns(x_all, list(x_frame.columns))
+    y, design_info, x_all = _outcome_and_design(formula, frame)
+    keep, aliased = _independent_columns(x_all, list(design_info.column_names))
     if aliased:
         warnings.warn(
             f"design matrix is rank deficient; aliased columns dropped (as SAS sets them to 0):"
             f" {aliased}",
             stacklevel=4,  # the caller of fit_mmrm (via prepare)
         )
-    return y_frame, x_frame, x_all, keep, aliased
+    return y, design_info, x_all, keep, aliased
+
+
+def _outcome_and_design(
+    formula: str, frame: pd.DataFrame
+) -> tuple[np.ndarray, patsy.DesignInfo, np.ndarray]:
+    """The outcome, the patsy design and the design matrix of ``frame`` (no missing values).
+
+    When every factor of the formula is a plain column (numeric, or categorical: as
+    :func:`prepare` leaves them), the design depends only on the formula and on which
+    columns are categorical with which categories: it is then built once
+    (:func:`_design_info`) and the matrix filled directly (:func:`model_matrix`),
+    the same numbers patsy computes in a fraction of its time. Otherwise patsy
+    builds both.
+    """
+    parsed = _parse(formula)
+    outcome = parsed.outcome[0] if len(parsed.outcome) == 1 else None
+    signature = _signature(frame, parsed.predictors)
+    if (
+        signature is not None
+        and outcome in frame.columns
+        and outcome not in parsed.predictors
+        and _plain_numeric(frame[outcome].dtype)
+    ):
+        design_info = _design_info(formula, outcome, signature)
+        x_all = _direct_matrix(design_info, frame)
+        if x_all is not None:
+            return frame[outcome].to_numpy(dtype=float), design_info, x_all
+    y_frame, x_frame = patsy.dmatrices(formula, frame, return_type="dataframe", NA_action="raise")
+    return y_frame.to_numpy(dtype=float).ravel(), x_frame.design_info, x_frame.to_numpy(float)
+
+
+def _plain_numeric(dtype) -> bool:
+    """A numpy integer or float dtype (patsy treats booleans as categorical)."""
+    return isinstance(dtype, np.dtype) and dtype.kind in "iuf"
+
+
+def _signature(frame: pd.DataFrame, codes: tuple[str, ...]) -> tuple | None:
+    """For factors that are all plain columns: each with its categories (None for a
+    numeric column). None when a factor is an expression or another kind of column."""
+    out = []
+    for code in codes:
+        if code not in frame.columns:
+            return None
+        dtype = frame[code].dtype
+        if isinstance(dtype, pd.CategoricalDtype) and len(dtype.categories):
+            out.append((code, tuple(dtype.categories)))
+        elif _plain_numeric(dtype):
+            out.append((code, None))
+        else:
+            return None
+    return tuple(out)
+
+
+@functools.lru_cache(maxsize=64)
+def _design_info(formula: str, outcome: str, signature: tuple) -> patsy.DesignInfo:
+    """The patsy design of a formula of plain columns, from one row of columns of the
+    same kinds and categories (all that such a design depends on)."""
+    row = {outcome: [0.0]}
+    for code, categories in signature:
+        row[code] = (
+            [0.0]
+            if categories is None
+            else pd.Categorical([categories[0]], categories=list(categories))
+        )
+    _, x_frame = patsy.dmatrices(formula, pd.DataFrame(row), return_type="dataframe")
+    return x_frame.design_info
+
+
+def model_matrix(
+    design_info: patsy.DesignInfo, frame: pd.DataFrame, na_action: str = "drop"
+) -> np.ndarray:
+    """The design matrix of the rows of ``frame`` (as
+    ``patsy.build_design_matrices([design_info], frame, NA_action=na_action)``).
+
+    Where every factor is a plain column of ``frame`` without missing values (the
+    categorical ones with the design's categories), the matrix is filled directly, as
+    patsy fills it (the same products in the same order); otherwise patsy builds it.
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"y": [1.0, 2.0, 3.0], "x": [0.5, 1.0, 2.0],
+    ...                       "arm": pd.Categorical(["a", "b", "b"])})
+    >>> _, x = patsy.dmatrices("y ~ arm * x", frame)
+    >>> bool(np.array_equal(model_matrix(x.design_info, frame), np.asarray(x)))
+    True
+    """
+    matrix = _direct_matrix(design_info, frame)
+    if matrix is None:
+        (built,) = patsy.build_design_matrices(
+            [design_info], frame, return_type="matrix", NA_action=na_action
+        )
+        matrix = np.asarray(built)
+    return matrix
+
+
+def _factor_values(design_info: patsy.DesignInfo, frame: pd.DataFrame) -> dict | None:
+    """Each factor's values, as patsy evaluates them: category codes, or floats; None
+    when a factor is not a plain column of ``frame`` or has missing values."""
+    values = {}
+    for factor, info in design_info.factor_infos.items():
+        code = getattr(factor, "code", None)
+        if code not in frame.columns:
+            return None
+        column = frame[code]
+        if info.type == "categorical":
+            dtype = column.dtype
+            if not isinstance(dtype, pd.CategoricalDtype) or tuple(dtype.categories) != tuple(
+                info.categories
+            ):
+                return None
+            codes = column.cat.codes.to_numpy()
+            if (codes < 0).any():
+                return None
+            values[factor] = codes
+        else:
+            if not _plain_numeric(column.dtype) or info.num_columns != 1:
+                return None
+            numbers = column.to_numpy(dtype=float)
+            if np.isnan(numbers).any():
+                return None
+            values[factor] = numbers
+    return values
+
+
+def _direct_matrix(design_info: patsy.DesignInfo, frame: pd.DataFrame) -> np.ndarray | None:
+    """The design matrix filled as patsy's ``_build_subterm`` fills it (each column the
+    product, factor by factor, of contrast-matrix entries and numeric values), or None
+    (:func:`_factor_values`)."""
+    values = _factor_values(design_info, frame)
+    if values is None:
+        return None
+    matrix = np.empty((len(frame), len(design_info.column_names)))
+    start = 0
+    for subterms in design_info.term_codings.values():
+        for subterm in subterms:
+            out = matrix[:, start : start + subterm.num_columns]
+            contrasts = subterm.contrast_matrices
+            sizes = [contrasts[f].matrix.shape[1] if f in contrasts else 1 for f in subterm.factors]
+            out[...] = 1
+            # patsy's column order: the left-most factor's columns vary fastest
+            combinations = (c[::-1] for c in itertools.product(*map(range, reversed(sizes))))
+            for i, combination in enumerate(combinations):
+                for factor, k in zip(subterm.factors, combination, strict=True):
+                    if factor in contrasts:
+                        out[:, i] *= contrasts[factor].matrix[values[factor], k]
+                    else:
+                        out[:, i] *= values[factor]
+            start += subterm.num_columns
+    return matrix
 
 
 def _covariance_groups(frame: pd.DataFrame, group: str | None) -> tuple[list[str], np.ndarray]:
@@ -352,6 +561,10 @@ def _independent_columns(x: np.ndarray, names: list[str]) -> tuple[list[int], li
     scale[scale == 0] = 1
     z = x / scale
     gram = z.T @ z
+    if x.shape[1] == 0 or np.linalg.eigvalsh(gram).min() > 1e-10:
+        # no column is dropped: the smallest eigenvalue of each block tried below (a
+        # principal submatrix) is no smaller than the whole matrix's (Cauchy interlacing)
+        return list(range(x.shape[1])), []
     keep: list[int] = []
     for k in range(x.shape[1]):
         candidate = keep + [k]

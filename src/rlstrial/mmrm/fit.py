@@ -16,7 +16,7 @@ from scipy import optimize, stats
 from threadpoolctl import get_cached_controller  # reused until a module is imported
 
 from rlstrial.mmrm.covariance import BY_SUBJECT, STRUCTURES, Structure
-from rlstrial.mmrm.design import Design, MMRMDataError, patterns, prepare
+from rlstrial.mmrm.design import Design, MMRMDataError, model_matrix, patterns, prepare
 from rlstrial.mmrm.inference import (
     KenwardRoger,
     between_within_df,
@@ -71,7 +71,7 @@ def _empirical_covariance(design: Design, residual: np.ndarray, group: int) -> n
     rows = design.group_index == group
     wide = np.full((design.subject_index.max() + 1, t), np.nan)
     wide[design.subject_index[rows], design.visit_index[rows]] = residual[rows]
-    frame = pd.DataFrame(wide).dropna(how="all")
+    frame = pd.DataFrame(wide[~np.isnan(wide).all(axis=1)])  # subjects with a residual
     empirical = frame.cov(min_periods=2).to_numpy()
     variances = np.nanvar(wide, axis=0)
     variances = np.where(np.isnan(variances) | (variances <= 0), np.nanmean(variances), variances)
@@ -819,10 +819,8 @@ class MMRMResult:
         if absent.any():
             row = data.index[absent][0]
             raise MMRMDataError(f"row {row!r}: a covariate is missing; predictions need them all")
-        (x_all,) = patsy.build_design_matrices(
-            [design.design_info], data, return_type="matrix", NA_action="raise"
-        )
-        x = self.kept_columns(np.asarray(x_all))
+        x_all = model_matrix(design.design_info, data, na_action="raise")
+        x = self.kept_columns(x_all)
         y = (
             pd.to_numeric(data[outcome], errors="coerce").to_numpy(float)
             if outcome in data
@@ -910,29 +908,30 @@ class MMRMResult:
                 estimable &= self.estimable(matrix)
             matrix = self.kept_columns(matrix)
         names = list(range(len(matrix))) if names is None else list(names)
-        rows = []
-        for name, row, ok in zip(names, matrix, estimable, strict=True):
-            if not ok:
-                rows.append(dict.fromkeys(CONTRAST_COLUMNS, np.nan) | {"contrast": name})
-                continue
-            estimate = float(row @ self.beta)
-            se = float(np.sqrt(row @ self.beta_covariance @ row))
-            df = self.row_df(row)
+        if len(names) != len(matrix):
+            raise ValueError(f"{len(names)} names for {len(matrix)} rows")
+        estimate, se, df = np.full((3, len(matrix)), np.nan)
+        for k in np.flatnonzero(estimable):
+            row = matrix[k]
+            estimate[k] = float(row @ self.beta)
+            se[k] = float(np.sqrt(row @ self.beta_covariance @ row))
+            df[k] = self.row_df(row)
+        with np.errstate(invalid="ignore", divide="ignore"):
             t_value = estimate / se
-            quantile = stats.t.ppf((1 + level) / 2, df)
-            rows.append(
-                {
-                    "contrast": name,
-                    "estimate": estimate,
-                    "std_error": se,
-                    "df": df,
-                    "t_value": t_value,
-                    "p_value": float(2 * stats.t.sf(abs(t_value), df)),
-                    "ci_lower": estimate - quantile * se,
-                    "ci_upper": estimate + quantile * se,
-                }
-            )
-        return pd.DataFrame(rows, columns=CONTRAST_COLUMNS)
+        quantile = stats.t.ppf((1 + level) / 2, df)  # one call for all rows: NaN stays NaN
+        return pd.DataFrame(
+            {
+                "contrast": names,
+                "estimate": estimate,
+                "std_error": se,
+                "df": df,
+                "t_value": t_value,
+                "p_value": 2 * stats.t.sf(np.abs(t_value), df),
+                "ci_lower": estimate - quantile * se,
+                "ci_upper": estimate + quantile * se,
+            },
+            columns=CONTRAST_COLUMNS,
+        )
 
     def estimable(self, matrix: np.ndarray) -> np.ndarray:
         """Whether each row L of ``matrix`` (over all the design's columns, aliased
@@ -1096,12 +1095,21 @@ class MMRMResult:
             v for v in self.design.variables if isinstance(data[v].dtype, pd.CategoricalDtype)
         ]
         numeric = [v for v in self.design.variables if v not in categorical]
-        levels = [list(data[v].cat.categories) for v in categorical]
-        grid = pd.DataFrame(list(itertools.product(*levels)), columns=categorical)
-        for v in categorical:
-            grid[v] = pd.Categorical(grid[v], categories=data[v].cat.categories)
-        for v in numeric:
-            grid[v] = float(data[v].mean())
+        categories = [data[v].cat.categories for v in categorical]
+        # the codes of every combination, the first variable varying slowest
+        sizes = [len(c) for c in categories]
+        size = int(np.prod(sizes))  # 1 without categorical variables
+        codes = np.indices(sizes).reshape(len(sizes), size)
+        grid = pd.DataFrame(
+            {
+                **{
+                    v: pd.Categorical.from_codes(c, categories=levels)
+                    for v, c, levels in zip(categorical, codes, categories, strict=True)
+                },
+                **{v: np.full(size, float(data[v].mean())) for v in numeric},
+            },
+            index=pd.RangeIndex(size),
+        )
         return grid, categorical, numeric
 
     def lsmeans_matrix(
@@ -1123,10 +1131,8 @@ class MMRMResult:
             raise ValueError(
                 f"{unknown} are not categorical variables of the model ({categorical})"
             )
-        (matrix,) = patsy.build_design_matrices(
-            [self.design.design_info], grid, return_type="matrix"
-        )
-        rows = np.asarray(matrix) if full else self.kept_columns(np.asarray(matrix))
+        matrix = model_matrix(self.design.design_info, grid)
+        rows = matrix if full else self.kept_columns(matrix)
         others = [v for v in categorical if v not in specs]
         if weights == "equal":
             w = np.ones(len(grid))
@@ -1210,10 +1216,8 @@ class MMRMResult:
             point = grid.copy()
             for v in slopes:
                 point[v] = 1.0 if v in subset else 0.0
-            (matrix,) = patsy.build_design_matrices(
-                [self.design.design_info], point, return_type="matrix"
-            )
-            rows += (-1.0) ** (len(slopes) - len(subset)) * np.asarray(matrix)
+            matrix = model_matrix(self.design.design_info, point)
+            rows += (-1.0) ** (len(slopes) - len(subset)) * matrix
         if not classes:
             return rows.mean(axis=0, keepdims=True)
         cells = list(itertools.product(*(data[n].cat.categories for n in classes)))

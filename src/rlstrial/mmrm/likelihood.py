@@ -59,6 +59,10 @@ class Likelihood:
         self.xy_flat = patterns.xy.reshape(-1, self.p)  # (P*T*T, p)
         self.group_onehot = np.eye(n_groups)[patterns.group]  # (P, groups)
         self.shape = (len(patterns.n), t, t)
+        # the last point's inverses and evaluation: the optimiser evaluates a point, then
+        # asks for the Hessian there, which needs both again
+        self._last_inverses: tuple[bytes, tuple[np.ndarray, np.ndarray]] | None = None
+        self._last_evaluation: tuple[bytes, Evaluation] | None = None
 
     @property
     def n_theta(self) -> int:
@@ -102,7 +106,16 @@ class Likelihood:
         return first, self.structure.second_derivatives(part, points)
 
     def _inverses(self, theta):
-        """Per pattern: Sigma_p^-1 padded with zeros (P, T, T), and log|Sigma_p| (P,)."""
+        """Per pattern: Sigma_p^-1 padded with zeros (P, T, T), and log|Sigma_p| (P,)
+        (kept for the last point)."""
+        key = np.asarray(theta, dtype=float).tobytes()
+        if self._last_inverses is not None and self._last_inverses[0] == key:
+            return self._last_inverses[1]
+        inverses = self._compute_inverses(theta)
+        self._last_inverses = (key, inverses)
+        return inverses
+
+    def _compute_inverses(self, theta):
         sigma = self.pattern_sigmas(theta)
         t = self.shape[1]
         padded = np.where(self.pair, sigma, np.eye(t))
@@ -116,6 +129,18 @@ class Likelihood:
         return inverse, logdet
 
     def evaluate(self, theta: np.ndarray, gradient: bool = True) -> Evaluation:
+        """The objective at ``theta``, with its gradient unless ``gradient=False`` (kept
+        for the last point: asked again, without or with the gradient it has, it is
+        returned as it was computed)."""
+        key = np.asarray(theta, dtype=float).tobytes()
+        last = self._last_evaluation
+        if last is not None and last[0] == key and (len(last[1].gradient) or not gradient):
+            return last[1]
+        evaluation = self._evaluate(theta, gradient)
+        self._last_evaluation = (key, evaluation)
+        return evaluation
+
+    def _evaluate(self, theta: np.ndarray, gradient: bool) -> Evaluation:
         inverse, logdet = self._inverses(theta)
         flat = inverse.reshape(-1)
         xtvx = self.patterns.xtax(inverse)
