@@ -29,6 +29,7 @@ rule all:
             name=["adsl", "adqs", "adae"],
             ext=["parquet", "csv"],
         ),
+        rules.submission.output,
         MODEL_OUTPUTS,
         PUBLICATION_OUTPUTS,
         rules.report.output.report,

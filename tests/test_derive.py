@@ -11,8 +11,12 @@ import pytest
 from conftest import ROOT, tiny_config
 
 from rlstrial.derive import (
+    ADAE,
+    ADQS,
     ADQS_COLUMNS,
+    ADSL,
     ADSL_COLUMNS,
+    Dataset,
     derive_adae,
     derive_adqs,
     derive_adsl,
@@ -59,7 +63,7 @@ def test_adqs_on_the_tiny_folder(tiny_raw):
         "Baseline",
     )
     assert np.isnan(base.CHG)
-    assert (week4.AVAL, week4.DTYPE, week4.NITEMS, week4.NITEMSEXP) == (4.5, "PRORATED", 2, 3)
+    assert (week4.AVAL, week4.DTYPE, week4.NITEMS, week4.NITEMEXP) == (4.5, "PRORATED", 2, 3)
     assert (week4.BASE, week4.CHG, week4.PCHG, week4.ADY) == (9.0, -4.5, -50.0, 28)
     assert (week4.ANL01FL, week4.OUTWINFL, week4.ABLFL) == ("Y", "", "")
     # P2: week 4 has two of three items blank, more than max_missing = 1: no score
@@ -122,6 +126,30 @@ def test_tiny_ledger_accounts_for_every_row(tiny_raw):
         4,
         "screened, not randomized: IRLS below entry threshold",
     )
+
+
+def assert_follows_metadata(data: pd.DataFrame, dataset: Dataset) -> None:
+    """The columns are the metadata's variables exactly (every one, in order, no other),
+    each of the declared type: Char text, Num numbers, DATE9. dates."""
+    assert list(data.columns) == [variable.name for variable in dataset.variables]
+    for variable in dataset.variables:
+        values = data[variable.name]
+        if variable.format == "DATE9.":
+            assert pd.api.types.is_datetime64_any_dtype(values), variable.name
+        elif variable.type == "Num":
+            assert pd.api.types.is_numeric_dtype(values), variable.name
+            assert not pd.api.types.is_bool_dtype(values), variable.name
+        else:
+            assert values.dropna().map(type).eq(str).all(), variable.name
+    assert not data.duplicated(list(dataset.keys)).any(), dataset.keys
+
+
+def test_tiny_datasets_follow_their_metadata(tiny_raw):
+    tables, adsl, adqs = build(tiny_raw, tiny_config())
+    assert_follows_metadata(adsl, ADSL)
+    assert_follows_metadata(adqs, ADQS)
+    assert_follows_metadata(derive_adae(tables["adverse_events.csv"], adsl), ADAE)
+    assert ADSL_COLUMNS == ADSL.columns and ADQS_COLUMNS == ADQS.columns
 
 
 # --- the default synthetic trial -----------------------------------------------------
@@ -195,3 +223,10 @@ def test_change_from_baseline_is_consistent(default_trial):
     assert np.allclose(post["CHG"], post["AVAL"] - post["BASE"])
     base = adqs[adqs["ABLFL"] == "Y"]
     assert (base.groupby(["USUBJID", "PARAMCD"]).size() == 1).all()
+
+
+def test_default_datasets_follow_their_metadata(default_trial):
+    tables, adsl, adqs, _ = default_trial
+    assert_follows_metadata(adsl, ADSL)
+    assert_follows_metadata(adqs, ADQS)
+    assert_follows_metadata(derive_adae(tables["adverse_events.csv"], adsl), ADAE)

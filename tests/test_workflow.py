@@ -87,9 +87,37 @@ def test_parquet_and_csv_hold_the_same_data(two_runs):
     assert csv["AVAL"].equals(parquet["AVAL"])
 
 
+def test_the_transport_files_hold_the_analysis_datasets(two_runs):
+    """Each XPT file reads back (pyreadstat) with the dataset's values, dates as dates;
+    the specification lists every variable of every dataset and no other."""
+    import pyreadstat
+
+    processed = two_runs[0] / "processed"
+    spec = pd.read_csv(processed / "submission" / "specification.csv")
+    for name in ("adsl", "adqs", "adae"):
+        dataset = pd.read_parquet(processed / f"{name}.parquet")
+        xpt, meta = pyreadstat.read_xport(processed / "submission" / f"{name}.xpt")
+        assert meta.table_name == name.upper()
+        assert list(xpt.columns) == list(dataset.columns)
+        listed = spec.loc[spec["dataset"] == name.upper(), "variable"].tolist()
+        assert listed == list(dataset.columns)
+        dates = spec.loc[(spec["dataset"] == name.upper()) & (spec["format"] == "DATE9.")]
+        for column in dataset.columns:
+            ours, theirs = dataset[column].reset_index(drop=True), xpt[column]
+            if column in set(dates["variable"]):
+                ours = pd.to_datetime(ours).dt.date
+            elif pd.api.types.is_numeric_dtype(ours):
+                ours, theirs = ours.astype(float), theirs.astype(float)
+            else:
+                ours = ours.astype(object).fillna("")
+            assert ours.tolist() == theirs.tolist() or ours.equals(theirs), (name, column)
+
+
 def test_two_runs_in_two_folders_are_byte_identical(two_runs):
     first, second = two_runs
-    for name in DATASETS + ["row_ledger.csv", "exclusions.csv", "scores.parquet"]:
+    submission = [f"submission/{name}.xpt" for name in ("adsl", "adqs", "adae")]
+    submission += ["submission/specification.csv", "submission/specification.docx"]
+    for name in DATASETS + ["row_ledger.csv", "exclusions.csv", "scores.parquet", *submission]:
         assert (first / "processed" / name).read_bytes() == (
             second / "processed" / name
         ).read_bytes(), name

@@ -9,10 +9,18 @@
 ``row_ledger``
     Where every raw row went: a dataset, or the exclusion log with a reason.
 
+Each dataset's metadata (:data:`ADSL`, :data:`ADQS`, :data:`ADAE`; :data:`DATASETS`)
+stands next to its derivation: a :class:`Dataset` of :class:`Variable` records (name,
+label, type, source, codelist, derivation in words). The derivation takes its columns
+from it, and :mod:`rlstrial.submission` writes the transport files and the dataset
+specification from it, so the two cannot drift apart.
+
 All functions take and return DataFrames; none reads or writes files.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -20,73 +28,78 @@ import pandas as pd
 from rlstrial.ingest import ROW
 from rlstrial.plan import Design
 
-ADSL_COLUMNS = [
-    "USUBJID",
-    "SITEID",
-    "STRATUM",
-    "RANDDT",
-    "TRT01P",
-    "TRT01PN",
-    "MASSFL",
-    "HEATFL",
-    "AGE",
-    "SEX",
-    "RACE",
-    "ETHNIC",
-    "RLSDUR",
-    "RLSMEDFL",
-    "RLSMEDCL",
-    "ITTFL",
-    "SAFFL",
-    "PPROTFL",
-    "EOSSTT",
-    "EOSDT",
-    "DCSREAS",
-    "DIARYDY",
-    "ADHDY",
-    "ADHPCT",
-    "MASSMIN",
-    "HEATMIN",
-]
 
-ADQS_COLUMNS = [
-    "USUBJID",
-    "SITEID",
-    "TRT01P",
-    "TRT01PN",
-    "MASSFL",
-    "HEATFL",
-    "PARCAT1",
-    "PARAMCD",
-    "PARAM",
-    "AVISIT",
-    "AVISITN",
-    "ADT",
-    "ADY",
-    "AVAL",
-    "AVALCAT1",
-    "BASE",
-    "CHG",
-    "PCHG",
-    "ABLFL",
-    "ANL01FL",
-    "OUTWINFL",
-    "DTYPE",
-    "NITEMS",
-    "NITEMSEXP",
-]
+@dataclass(frozen=True)
+class Variable:
+    """What a reviewer reads about one analysis-dataset variable (the specification).
 
-ADAE_COLUMNS = [
-    "USUBJID",
-    "TRT01P",
-    "AESEQ",
-    "AETERM",
-    "ASTDT",
-    "ASTDY",
-    "AESEV",
-    "AESER",
-    "AEREL",
-]
+    Parameters
+    ----------
+    name, label
+        The ADaM name (at most 8 characters) and label (at most 40).
+    type
+        ``"Char"`` or ``"Num"``; a date is ``"Num"`` with ``format="DATE9."``.
+    derivation
+        How the value is derived, in words.
+    source
+        Where the value comes from: ``file.csv column``, ``ADSL.<name>`` (a
+        predecessor), ``configuration ...``, or ``derived``.
+    codelist
+        ``"NY"`` (Y/N), ``"Y"`` (Y or blank), ``"arms"`` (the arm codes of the
+        configuration, with their labels), ``"values"`` (the distinct values in the
+        data) or ``""`` (none: free text or a measurement).
+    decode
+        With ``codelist="values"``: the variable that decodes each value (PARAMCD is
+        decoded by PARAM).
+    format
+        The SAS display format: ``"DATE9."`` for dates, else ``""``.
+    """
+
+    name: str
+    label: str
+    type: str
+    derivation: str
+    source: str = "derived"
+    codelist: str = ""
+    decode: str = ""
+    format: str = ""
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """An analysis dataset's metadata: name, label, ADaM class, structure, keys and
+    variables, in the order of the dataset's columns."""
+
+    name: str
+    label: str
+    adam_class: str
+    structure: str
+    keys: tuple[str, ...]
+    variables: tuple[Variable, ...]
+
+    @property
+    def columns(self) -> list[str]:
+        """The variable names, in order: the columns of the derived dataset."""
+        return [variable.name for variable in self.variables]
+
+    def variable(self, name: str) -> Variable:
+        """The variable called ``name``."""
+        for variable in self.variables:
+            if variable.name == name:
+                return variable
+        raise KeyError(f"{self.name} has no variable {name!r}")
+
+
+def _char(name, label, derivation, source="derived", codelist="", decode=""):
+    return Variable(name, label, "Char", derivation, source, codelist, decode)
+
+
+def _num(name, label, derivation, source="derived", codelist="", decode=""):
+    return Variable(name, label, "Num", derivation, source, codelist, decode)
+
+
+def _date(name, label, derivation, source):
+    return Variable(name, label, "Num", derivation, source, format="DATE9.")
 
 
 def _yn(flags) -> np.ndarray:
@@ -154,6 +167,172 @@ def summarize_adherence(diary: pd.DataFrame, arms: pd.DataFrame, config: dict) -
     return summary
 
 
+ADSL = Dataset(
+    name="ADSL",
+    label="Subject-Level Analysis Dataset",
+    adam_class="SUBJECT LEVEL ANALYSIS DATASET",
+    structure="One record per randomized subject",
+    keys=("USUBJID",),
+    variables=(
+        _char(
+            "USUBJID",
+            "Unique Subject Identifier",
+            "The participant identifier assigned at randomization.",
+            "randomization.csv participant_id",
+        ),
+        _char(
+            "SITEID", "Study Site Identifier", "As recorded.", "randomization.csv site", "values"
+        ),
+        _char(
+            "STRATUM",
+            "Randomization Stratum",
+            "As recorded.",
+            "randomization.csv stratum",
+            "values",
+        ),
+        _date(
+            "RANDDT",
+            "Date of Randomization",
+            "As recorded; study day 0.",
+            "randomization.csv randomization_date",
+        ),
+        _char(
+            "TRT01P",
+            "Planned Treatment for Period 01",
+            "The assigned arm's code (an alias in the raw file mapped to its code).",
+            "randomization.csv arm",
+            "arms",
+        ),
+        _num(
+            "TRT01PN",
+            "Planned Treatment for Period 01 (N)",
+            "Arm number from 1 in the order control, massager, heat, massager + heat,"
+            " whatever the order of the arms in the configuration.",
+            codelist="values",
+            decode="TRT01P",
+        ),
+        _char(
+            "MASSFL",
+            "Foot Massager Allocated Flag",
+            "Y when the arm includes the foot massager (massager factor level), else N.",
+            "configuration arms massager",
+            "NY",
+        ),
+        _char(
+            "HEATFL",
+            "Heat Therapy Allocated Flag",
+            "Y when the arm includes heat therapy (heat factor level), else N.",
+            "configuration arms heat",
+            "NY",
+        ),
+        _num(
+            "AGE", "Age (Years)", "Age in years at randomization, as recorded.", "baseline.csv age"
+        ),
+        _char("SEX", "Sex", "As recorded.", "baseline.csv sex", "values"),
+        _char("RACE", "Race", "As recorded.", "baseline.csv race", "values"),
+        _char("ETHNIC", "Ethnicity", "As recorded.", "baseline.csv ethnicity", "values"),
+        _num(
+            "RLSDUR",
+            "Years Since RLS Symptoms Began",
+            "As recorded.",
+            "baseline.csv rls_years",
+        ),
+        _char(
+            "RLSMEDFL",
+            "On Oral RLS Medication Flag",
+            "Y when rls_medication is yes, N when no; blank when not recorded.",
+            "baseline.csv rls_medication",
+            "NY",
+        ),
+        _char(
+            "RLSMEDCL",
+            "Class of RLS Medication",
+            "As recorded; blank when none.",
+            "baseline.csv rls_medication_class",
+            "values",
+        ),
+        _char(
+            "ITTFL",
+            "Intent-To-Treat Population Flag",
+            "Y for every randomized subject.",
+            "derived",
+            "NY",
+        ),
+        _char(
+            "SAFFL",
+            "Safety Population Flag",
+            "Y for the control arm, and for a subject of another arm whose diary records any"
+            " use of an allocated device; else N.",
+            "adherence.csv",
+            "NY",
+        ),
+        _char(
+            "PPROTFL",
+            "Per-Protocol Population Flag",
+            "Y when ADHPCT / 100 is at least populations.per_protocol.min_fraction_of_days"
+            " (0 without a diary) and, when require_completion is set, EOSSTT is COMPLETED;"
+            " else N.",
+            "derived",
+            "NY",
+        ),
+        _char(
+            "EOSSTT",
+            "End of Study Status",
+            "COMPLETED when status is completed, else DISCONTINUED; blank without a"
+            " disposition record.",
+            "disposition.csv status",
+            "values",
+        ),
+        _date(
+            "EOSDT",
+            "End of Study Date",
+            "Date of completion or discontinuation, as recorded.",
+            "disposition.csv status_date",
+        ),
+        _char(
+            "DCSREAS",
+            "Reason for Discontinuation from Study",
+            "'Lost to follow-up' when status is lost to follow-up; else 'Withdrew: ' and the"
+            " reason ('no reason given' when empty); blank when completed.",
+            "disposition.csv status, reason",
+            "values",
+        ),
+        _num(
+            "DIARYDY",
+            "Number of Diary Days",
+            "Diary days recorded; 0 without a diary.",
+            "adherence.csv diary_date",
+        ),
+        _num(
+            "ADHDY",
+            "Number of Adherent Diary Days",
+            "Diary days on which every device of the arm was used for at least"
+            " populations.per_protocol.min_minutes (every diary day of the control arm);"
+            " 0 without a diary.",
+            "adherence.csv massager_minutes, heat_minutes",
+        ),
+        _num(
+            "ADHPCT",
+            "Percentage of Adherent Diary Days",
+            "100 x ADHDY / DIARYDY; blank without a diary.",
+        ),
+        _num(
+            "MASSMIN",
+            "Mean Daily Foot Massager Use (min)",
+            "Mean of massager_minutes over the diary days; blank without a diary.",
+            "adherence.csv massager_minutes",
+        ),
+        _num(
+            "HEATMIN",
+            "Mean Daily Heat Therapy Use (min)",
+            "Mean of heat_minutes over the diary days; blank without a diary.",
+            "adherence.csv heat_minutes",
+        ),
+    ),
+)
+ADSL_COLUMNS = ADSL.columns
+
+
 def derive_adsl(tables: dict[str, pd.DataFrame], config: dict) -> pd.DataFrame:
     """The subject-level analysis dataset: one row per randomized participant.
 
@@ -167,15 +346,8 @@ def derive_adsl(tables: dict[str, pd.DataFrame], config: dict) -> pd.DataFrame:
     Returns
     -------
     DataFrame
-        Columns :data:`ADSL_COLUMNS`: USUBJID, SITEID, STRATUM, RANDDT (randomization
-        date), TRT01P (planned arm code), TRT01PN (arm number from 1: control,
-        massager, heat, massager + heat, whatever the order of the arms in config),
-        MASSFL/HEATFL (factor levels, Y/N), AGE, SEX, RACE, ETHNIC, RLSDUR (years with
-        RLS), RLSMEDFL (on RLS medication, Y/N), RLSMEDCL, ITTFL (randomized), SAFFL
-        (control, or any use of the allocated device), PPROTFL (per protocol: see
-        ``populations.per_protocol``), EOSSTT (COMPLETED or DISCONTINUED), EOSDT,
-        DCSREAS, DIARYDY, ADHDY, ADHPCT, MASSMIN, HEATMIN (see
-        :func:`summarize_adherence`). Sorted by USUBJID.
+        The variables of :data:`ADSL`, in its order (each record says how the variable
+        is derived). Sorted by USUBJID.
     """
     design = Design.from_config(config["arms"], config["visits"])  # control first
     arms = {arm.code: (k + 1, arm) for k, arm in enumerate(design.arms)}
@@ -243,7 +415,138 @@ def derive_adsl(tables: dict[str, pd.DataFrame], config: dict) -> pd.DataFrame:
     if rule["require_completion"]:
         per_protocol &= adsl["EOSSTT"].eq("COMPLETED")
     adsl["PPROTFL"] = _yn(per_protocol)
-    return adsl[ADSL_COLUMNS].sort_values("USUBJID", kind="stable").reset_index(drop=True)
+    return adsl[ADSL.columns].sort_values("USUBJID", kind="stable").reset_index(drop=True)
+
+
+def _from_adsl(name: str) -> Variable:
+    """A subject-level variable copied onto each record from ADSL."""
+    return replace(ADSL.variable(name), source=f"ADSL.{name}", derivation="From ADSL by USUBJID.")
+
+
+ADQS = Dataset(
+    name="ADQS",
+    label="Questionnaire Analysis Dataset",
+    adam_class="BASIC DATA STRUCTURE",
+    structure="One record per subject per parameter per analysis visit",
+    keys=("USUBJID", "PARAMCD", "AVISITN"),
+    variables=(
+        _char(
+            "USUBJID",
+            "Unique Subject Identifier",
+            "The participant identifier of the questionnaire.",
+            "questionnaires.csv participant_id",
+        ),
+        *(_from_adsl(name) for name in ("SITEID", "TRT01P", "TRT01PN", "MASSFL", "HEATFL")),
+        _char(
+            "PARCAT1",
+            "Parameter Category 1",
+            "The instrument code.",
+            "questionnaires.csv instrument",
+            "values",
+        ),
+        _char(
+            "PARAMCD",
+            "Parameter Code",
+            "The scale's code in the configuration.",
+            "configuration instruments scales code",
+            "values",
+            "PARAM",
+        ),
+        _char(
+            "PARAM",
+            "Parameter",
+            "The scale's label in the configuration.",
+            "configuration instruments scales label",
+        ),
+        _char(
+            "AVISIT",
+            "Analysis Visit",
+            "The nominal visit's label in the configuration.",
+            "questionnaires.csv visit; configuration visits label",
+            "values",
+        ),
+        _num(
+            "AVISITN",
+            "Analysis Visit (N)",
+            "The nominal visit's week in the configuration.",
+            "questionnaires.csv visit; configuration visits week",
+            "values",
+            "AVISIT",
+        ),
+        _date(
+            "ADT",
+            "Analysis Date",
+            "Date the questionnaire was completed, as recorded.",
+            "questionnaires.csv assessment_date",
+        ),
+        _num("ADY", "Analysis Relative Day", "ADT - RANDDT in days (randomization is day 0)."),
+        _num(
+            "AVAL",
+            "Analysis Value",
+            "The scale's score from its recoded items: their sum (with missing items, the"
+            " mean of the answered items x the number of items) or their mean, as"
+            " configured; blank when more than max_missing items are missing.",
+            "questionnaires.csv response",
+        ),
+        _char(
+            "AVALCAT1",
+            "Analysis Value Category 1",
+            "The first configured band of the scale whose max is at least AVAL; blank"
+            " for scales without bands.",
+            "configuration instruments scales bands",
+            "values",
+        ),
+        _num(
+            "BASE",
+            "Baseline Value",
+            "AVAL of the subject's baseline record (ABLFL = Y) of the parameter when it is"
+            " used in analysis (ANL01FL = Y); else blank.",
+        ),
+        _num("CHG", "Change from Baseline", "AVAL - BASE after baseline; blank at baseline."),
+        _num(
+            "PCHG",
+            "Percent Change from Baseline",
+            "100 x CHG / BASE; blank when BASE is 0 or missing.",
+        ),
+        _char(
+            "ABLFL",
+            "Baseline Record Flag",
+            "Y on the record of the baseline visit of the configuration; else blank.",
+            "configuration visits baseline",
+            "Y",
+        ),
+        _char(
+            "ANL01FL",
+            "Analysis Flag 01",
+            "Y when AVAL is present and, under out_of_window: exclude, OUTWINFL is blank;"
+            " else blank.",
+            "derived",
+            "Y",
+        ),
+        _char(
+            "OUTWINFL",
+            "Outside Visit Window Flag",
+            "Y when ADY is outside the nominal visit's window in the configuration; else blank.",
+            "configuration visits window",
+            "Y",
+        ),
+        _char(
+            "DTYPE",
+            "Derivation Type",
+            "PRORATED when AVAL was computed with items missing; else blank.",
+            "derived",
+            "values",
+        ),
+        _num("NITEMS", "Number of Items Answered", "Items of the scale answered."),
+        _num(
+            "NITEMEXP",
+            "Number of Items in the Scale",
+            "Items of the scale in the configuration.",
+            "configuration instruments scales items",
+        ),
+    ),
+)
+ADQS_COLUMNS = ADQS.columns
 
 
 def derive_adqs(scores: pd.DataFrame, adsl: pd.DataFrame, config: dict) -> pd.DataFrame:
@@ -261,14 +564,9 @@ def derive_adqs(scores: pd.DataFrame, adsl: pd.DataFrame, config: dict) -> pd.Da
     Returns
     -------
     DataFrame
-        Columns :data:`ADQS_COLUMNS`. PARCAT1 is the instrument; AVISIT/AVISITN the
-        visit label and week; ADY the day since randomization (day 0); ABLFL = Y on
-        the baseline record; BASE the baseline AVAL; CHG = AVAL - BASE and PCHG =
-        100 x CHG / BASE after baseline; OUTWINFL = Y when ADT is outside the visit
-        window; ANL01FL = Y for records used in analysis (AVAL present, and within
-        window unless ``out_of_window: keep``); DTYPE = PRORATED when the score was
-        computed with missing items; NITEMS/NITEMSEXP the items answered/expected.
-        Sorted by USUBJID, PARAMCD order of the configuration, AVISITN.
+        The variables of :data:`ADQS`, in its order (each record says how the variable
+        is derived). Sorted by USUBJID, PARAMCD in the order of the configuration, and
+        AVISITN.
     """
     visits = {visit["code"]: visit for visit in config["visits"]}
     paramcds = [
@@ -300,7 +598,72 @@ def derive_adqs(scores: pd.DataFrame, adsl: pd.DataFrame, config: dict) -> pd.Da
     adqs["PCHG"] = pchg.where(adqs["BASE"] != 0)
     adqs["_param"] = adqs["PARAMCD"].map({code: k for k, code in enumerate(paramcds)})
     adqs = adqs.sort_values(["USUBJID", "_param", "AVISITN"], kind="stable")
-    return adqs[ADQS_COLUMNS].reset_index(drop=True)
+    return adqs[ADQS.columns].reset_index(drop=True)
+
+
+ADAE = Dataset(
+    name="ADAE",
+    label="Adverse Event Analysis Dataset",
+    adam_class="OCCURRENCE DATA STRUCTURE",
+    structure="One record per adverse event",
+    keys=("USUBJID", "AESEQ"),
+    variables=(
+        _char(
+            "USUBJID",
+            "Unique Subject Identifier",
+            "The participant identifier of the event.",
+            "adverse_events.csv participant_id",
+        ),
+        _from_adsl("TRT01P"),
+        _num(
+            "AESEQ",
+            "Sequence Number",
+            "1, 2, ... per subject in order of onset date (then of the raw row).",
+        ),
+        _char(
+            "AETERM",
+            "Reported Term for the Adverse Event",
+            "As recorded.",
+            "adverse_events.csv term",
+        ),
+        _date(
+            "ASTDT",
+            "Analysis Start Date",
+            "Onset date, as recorded.",
+            "adverse_events.csv onset_date",
+        ),
+        _num(
+            "ASTDY",
+            "Analysis Start Relative Day",
+            "ASTDT - RANDDT in days (randomization is day 0).",
+        ),
+        _char(
+            "AESEV",
+            "Severity/Intensity",
+            "severity in upper case.",
+            "adverse_events.csv severity",
+            "values",
+        ),
+        _char(
+            "AESER",
+            "Serious Event",
+            "Y when serious is yes, else N.",
+            "adverse_events.csv serious",
+            "NY",
+        ),
+        _char(
+            "AEREL",
+            "Device-Related Event",
+            "Y when device_related is yes, else N.",
+            "adverse_events.csv device_related",
+            "NY",
+        ),
+    ),
+)
+ADAE_COLUMNS = ADAE.columns
+
+#: The analysis datasets' metadata by the name of their files.
+DATASETS = {"adsl": ADSL, "adqs": ADQS, "adae": ADAE}
 
 
 def derive_adae(adverse_events: pd.DataFrame, adsl: pd.DataFrame) -> pd.DataFrame:
@@ -309,9 +672,8 @@ def derive_adae(adverse_events: pd.DataFrame, adsl: pd.DataFrame) -> pd.DataFram
     Returns
     -------
     DataFrame
-        Columns :data:`ADAE_COLUMNS`: USUBJID, TRT01P, AESEQ (1, 2, ... per
-        participant in onset order), AETERM, ASTDT (onset), ASTDY (days since
-        randomization), AESEV, AESER and AEREL (Y/N).
+        The variables of :data:`ADAE`, in its order (each record says how the variable
+        is derived). Sorted by USUBJID and AESEQ.
     """
     subject = adsl.set_index("USUBJID")
     events = adverse_events.sort_values(["participant_id", "onset_date", ROW], kind="stable")
@@ -330,7 +692,7 @@ def derive_adae(adverse_events: pd.DataFrame, adsl: pd.DataFrame) -> pd.DataFram
         }
     )
     adae.insert(2, "AESEQ", adae.groupby("USUBJID").cumcount() + 1)
-    return adae[ADAE_COLUMNS].reset_index(drop=True)
+    return adae[ADAE.columns].reset_index(drop=True)
 
 
 LEDGER_COLUMNS = ["file", "row", "dataset", "USUBJID", "key", "reason"]

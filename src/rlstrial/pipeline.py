@@ -126,6 +126,19 @@ def derive(
     return {**datasets, "ledger": ledger}
 
 
+def submission(
+    dataset_paths: dict[str, str], arms: list[dict], visits: list[dict], folder: str | Path
+) -> dict[str, Path]:
+    """Write adsl, adqs and adae as SAS V5 transport files, with their specification
+    (CSV and DOCX), into ``folder`` (:func:`rlstrial.submission.write_submission`)."""
+    from rlstrial.plan import Design
+    from rlstrial.submission import write_submission
+
+    datasets = {name: pd.read_parquet(path) for name, path in dataset_paths.items()}
+    arm_labels = Design.from_config(arms, visits).arm_labels
+    return write_submission(datasets, arm_labels, folder)
+
+
 def verify_raw(raw: str | Path, manifest_path: str | Path, report_path: str | Path) -> None:
     """Check that the raw files still have the SHA-256 recorded at ingest."""
     from rlstrial.ingest import compare_manifests, sha256_manifest

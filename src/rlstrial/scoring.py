@@ -20,7 +20,7 @@ SCORE_COLUMNS = [
     "AVAL",
     "AVALCAT1",
     "NITEMS",
-    "NITEMSEXP",
+    "NITEMEXP",
     "DTYPE",
 ]
 
@@ -146,7 +146,7 @@ def score_scale(wide: pd.DataFrame, scale: dict, recodes: dict) -> pd.DataFrame:
     -------
     DataFrame
         Same index as ``wide``; columns AVAL, AVALCAT1, NITEMS (items answered),
-        NITEMSEXP (items in the scale) and DTYPE (``"PRORATED"`` when computed with
+        NITEMEXP (items in the scale) and DTYPE (``"PRORATED"`` when computed with
         missing items, else empty).
 
     Examples
@@ -154,7 +154,7 @@ def score_scale(wide: pd.DataFrame, scale: dict, recodes: dict) -> pd.DataFrame:
     >>> wide = pd.DataFrame({1: [1.0, 2.0], 2: [4.0, float("nan")]})
     >>> scale = {"code": "X", "items": [1, 2], "aggregate": "sum", "max_missing": 1}
     >>> score_scale(wide, scale, {})
-       AVAL AVALCAT1  NITEMS  NITEMSEXP     DTYPE
+       AVAL AVALCAT1  NITEMS  NITEMEXP     DTYPE
     0   5.0     None       2          2
     1   4.0     None       1          2  PRORATED
     """
@@ -169,7 +169,7 @@ def score_scale(wide: pd.DataFrame, scale: dict, recodes: dict) -> pd.DataFrame:
             "AVAL": score,
             "AVALCAT1": band(score, scale["bands"]) if scale.get("bands") else None,
             "NITEMS": answered,
-            "NITEMSEXP": len(scale["items"]),
+            "NITEMEXP": len(scale["items"]),
             "DTYPE": np.where(prorated, PRORATED, ""),
         },
         index=wide.index,

@@ -27,3 +27,26 @@ rule derive:
         f"{RESULTS}/benchmarks/derive.tsv"
     script:
         "../scripts/derive.py"
+
+
+rule submission:
+    """The analysis datasets as SAS V5 transport files, with their specification."""
+    input:
+        adsl=rules.derive.output.adsl_parquet,
+        adqs=rules.derive.output.adqs_parquet,
+        adae=rules.derive.output.adae_parquet,
+    output:
+        xpt=expand(f"{PROCESSED}/submission/{{name}}.xpt", name=["adsl", "adqs", "adae"]),
+        specification_csv=f"{PROCESSED}/submission/specification.csv",
+        specification_docx=f"{PROCESSED}/submission/specification.docx",
+    params:
+        code=code_digest("submission"),
+        config=config_params("arms", "visits"),
+    threads: 1
+    resources:
+        mem_mb=512,
+        runtime=10,
+    log:
+        f"{LOGS}/submission.log",
+    script:
+        "../scripts/submission.py"
