@@ -106,9 +106,9 @@ def refusal(path, *more) -> str:
 
 
 TOP_KEYS = (
-    "'trial', 'paths', 'arms', 'arm_aliases', 'visits', 'out_of_window', 'ranges',"
-    " 'instruments', 'reasons', 'populations', 'analysis', 'power', 'figures', 'published',"
-    " 'simulation'"
+    "'trial', 'paths', 'source', 'redcap', 'arms', 'arm_aliases', 'visits', 'out_of_window',"
+    " 'ranges', 'instruments', 'reasons', 'populations', 'analysis', 'power', 'figures',"
+    " 'published', 'simulation'"
 )
 
 

@@ -444,6 +444,29 @@ def path_problems(config: dict[str, Any]) -> list[str]:
             f" {paths['raw']!r} (resolved: {raw}); outputs must go to a folder that is not"
             " the raw folder, not inside it and does not contain it"
         )
+    return problems + _redcap_folder_problems(config)
+
+
+def _redcap_folder_problems(config: dict[str, Any]) -> list[str]:
+    """With ``source: redcap`` the workflow writes the raw folder it builds into
+    ``redcap.folder``: that folder must hold neither ``paths.raw`` nor the exports."""
+    if config.get("source") != "redcap":
+        return []
+    redcap = config.get("redcap", {})
+    folder = Path(redcap.get("folder", "data/interim/redcap")).resolve()
+    protected = {"paths.raw": config["paths"]["raw"]}
+    protected |= {
+        f"redcap.{key}": redcap[key] for key in ("dictionary", "records") if key in redcap
+    }
+    problems = []
+    for key, path in protected.items():
+        resolved = Path(path).resolve()
+        if resolved == folder or resolved.is_relative_to(folder) or folder.is_relative_to(resolved):
+            problems.append(
+                f"redcap.folder: {redcap.get('folder')!r} (resolved: {folder}) would be written"
+                f" by the workflow, but it overlaps {key} {path!r}; choose a folder of its own"
+                " (default data/interim/redcap)"
+            )
     return problems
 
 

@@ -25,6 +25,22 @@ class RawDataChanged(RuntimeError):
     """A raw file changed while the workflow ran."""
 
 
+def import_redcap(
+    exports: dict[str, str],
+    config: dict,
+    folder: str | Path,
+    queries: str | Path,
+    manifest: str | Path,
+) -> pd.DataFrame:
+    """Build the raw trial folder from REDCap exports (``exports``: ``dictionary``,
+    ``records``, ``mapping``); every finding goes to the query listing, and a blocking
+    one stops before anything is written (:func:`rlstrial.redcap.import_redcap`)."""
+    from rlstrial.redcap import import_redcap as run
+
+    return run(exports["dictionary"], exports["records"], exports["mapping"], config,
+               folder, queries, manifest)  # fmt: skip
+
+
 def ingest(raw: str | Path, manifest_path: str | Path) -> pd.DataFrame:
     """Record the SHA-256 of every raw file (checked again by :func:`verify_raw`)."""
     from rlstrial.ingest import sha256_manifest

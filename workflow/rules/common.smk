@@ -19,7 +19,9 @@ check_config_files(*workflow.configfiles, rendered=True)
 validate_config(config)
 PLAN = build_plan(config)
 
-RAW = config["paths"]["raw"]
+# The raw folder the workflow reads: paths.raw, or the one it builds from REDCap exports.
+REDCAP = config["source"] == "redcap"
+RAW = config["redcap"]["folder"] if REDCAP else config["paths"]["raw"]
 PROCESSED = config["paths"]["processed"]
 RESULTS = config["paths"]["results"]
 LOGS = f"{RESULTS}/logs"
