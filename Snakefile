@@ -17,6 +17,7 @@ include: "workflow/rules/score.smk"
 include: "workflow/rules/derive.smk"
 include: "workflow/rules/analyze.smk"
 include: "workflow/rules/publish.smk"
+include: "workflow/rules/meta.smk"
 include: "workflow/rules/power.smk"
 include: "workflow/rules/report.smk"
 
@@ -34,6 +35,8 @@ rule all:
         MODEL_OUTPUTS,
         PUBLICATION_OUTPUTS,
         rules.report.output.report,
+        # the meta-analysis, when the config has one
+        rules.figure_meta.output if META else [],
     default_target: True
 
 

@@ -107,8 +107,8 @@ def refusal(path, *more) -> str:
 
 TOP_KEYS = (
     "'trial', 'paths', 'source', 'redcap', 'arms', 'arm_aliases', 'visits', 'out_of_window',"
-    " 'ranges', 'instruments', 'reasons', 'populations', 'analysis', 'power', 'figures',"
-    " 'published', 'simulation'"
+    " 'ranges', 'instruments', 'reasons', 'populations', 'analysis', 'power',"
+    " 'meta_analysis', 'figures', 'published', 'simulation'"
 )
 
 

@@ -645,3 +645,25 @@ def test_the_redcap_route_gives_the_csv_routes_datasets_byte_for_byte(tmp_path):
     manifest = pd.read_csv(runs["redcap"] / "results" / "provenance" / "redcap_sha256.csv")
     assert sorted(manifest["file"]) == ["data_dictionary.csv", "records.csv"]
     assert manifest["sha256"].str.fullmatch(r"[0-9a-f]{64}").all()
+
+
+def test_the_meta_analysis_pools_the_trials_primary_contrast(two_runs):
+    """results/meta/: the trial enters as the last study with its primary contrast's
+    estimate and SE, the forest and funnel plots are drawn, the report has the section."""
+    results = two_runs[0] / "results"
+    studies = pd.read_csv(results / "meta" / "studies.csv")
+    trial = studies[studies["is_trial"]]
+    assert len(trial) == 1 and trial.index[0] == len(studies) - 1
+    assert trial["source"].iloc[0] == "this trial's IRLSTOT_unadjusted.csv"  # Park's primary
+    models = pd.read_csv(results / "models" / "IRLSTOT_unadjusted.csv")
+    primary = models[(models["visit"] == "Week 4") & (models["contrast"] == "massager vs control")]
+    assert trial["yi"].iloc[0] == primary["estimate"].iloc[0]
+    assert trial["se"].iloc[0] == primary["std_error"].iloc[0]
+    pooled = pd.read_csv(results / "meta" / "models.csv")
+    assert (pooled["k"] == len(studies)).all()
+    for name in ("forest", "funnel"):
+        assert (results / "meta" / f"{name}.png").stat().st_size > 10_000, name
+    assert "The trial in the context of the evidence" in (results / "report.html").read_text()
+    second = two_runs[1] / "results" / "meta"
+    for path in sorted((results / "meta").iterdir()):
+        assert path.read_bytes() == (second / path.name).read_bytes(), path.name

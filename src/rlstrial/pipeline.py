@@ -443,8 +443,69 @@ def report(
         tables,
         git_commit(Path(__file__).parent),
         inputs.get("power", []),
+        inputs.get("meta", []),
     )
     Path(path).write_text(text, encoding="utf-8")
+
+
+# --- meta-analysis -----------------------------------------------------------------
+
+META_TABLES = (
+    "studies",
+    "models",
+    "weights",
+    "subgroups",
+    "subgroup_test",
+    "leave_one_out",
+    "cumulative",
+    "egger",
+)
+
+
+def meta_analysis(
+    studies_path: str | Path,
+    results_path: str | Path,
+    meta: dict,
+    plan: Plan,
+    outputs: dict[str, str],
+) -> dict[str, pd.DataFrame]:
+    """Pool the published studies with the trial's primary contrast (from its result
+    table) and write every table of :func:`rlstrial.meta.meta_analysis` to ``outputs``
+    (by table name)."""
+    from rlstrial import meta as meta_stats
+
+    studies = meta_stats.read_studies(studies_path)
+    visit = plan.design.visit(plan.primary.visit).label
+    description = {**meta["trial"], "source": f"this trial's {Path(results_path).name}"}
+    trial = meta_stats.trial_study(
+        pd.read_csv(results_path), plan.primary.contrast, visit, description
+    )
+    tables = meta_stats.meta_analysis(studies, meta["settings"], trial)
+    for name in META_TABLES:
+        write_table(tables[name], outputs[name])
+    main = tables["models"][tables["models"]["role"] == "main"].iloc[0]
+    log.info(
+        "%d studies and the trial: %s estimate %.3f (%.3f to %.3f)",
+        len(studies), main["method"], main["estimate"], main["ci_lower"], main["ci_upper"],
+    )  # fmt: skip
+    return tables
+
+
+def figure_meta(
+    tables: dict[str, str], favours: list[str], stems: dict[str, str], dpi: int = 300
+) -> None:
+    """The meta-analysis' forest and funnel plots, drawn from its tables (no refit)."""
+    from rlstrial.figures import style
+    from rlstrial.figures.meta import plot_funnel, plot_meta_forest
+
+    read = {name: pd.read_csv(path) for name, path in tables.items()}
+    forest = plot_meta_forest(
+        read["studies"], read["models"], read["weights"], read["subgroups"],
+        read["subgroup_test"], favours=tuple(favours),
+    )  # fmt: skip
+    style.save_figure(forest, stems["forest"], dpi)
+    funnel = plot_funnel(read["studies"], read["models"], read["egger"])
+    style.save_figure(funnel, stems["funnel"], dpi)
 
 
 # --- power by simulation -----------------------------------------------------------

@@ -196,6 +196,52 @@ def _power_section(config: dict, summary_path, sample_size_path, curves_path) ->
     ]
 
 
+def _meta_section(config: dict, models_path, leave_one_out_path, egger_path, forest, funnel):
+    """The meta-analysis: the pooled estimate with and without this trial, the models
+    of the sensitivity analyses, small-study effects, the forest and funnel plots."""
+    import pandas as pd
+
+    models = pd.read_csv(models_path)
+    main = models[models["role"] == "main"].iloc[0]
+    trial = config["meta_analysis"]["trial"]["study"]
+    without = pd.read_csv(leave_one_out_path)
+    without = without[without["omitted"] == trial]
+
+    def interval(row) -> str:
+        return f"{row['estimate']:.2f} ({row['ci_lower']:.2f} to {row['ci_upper']:.2f})"
+
+    model = f"{main['method']}{' with HKSJ' if main['hksj'] else ''}"
+    sentence = (
+        f"Pooled with the {int(main['k']) - 1} studies of"
+        f" {config['meta_analysis']['studies']}, this trial's primary contrast gives a"
+        f" mean difference of {interval(main)} ({model}; I\u00b2 {main['i2']:.0f}%,"
+        f" prediction interval {main['pi_lower']:.2f} to {main['pi_upper']:.2f})."
+    )
+    if len(without):
+        sentence += f" Without this trial: {interval(without.iloc[0])}."
+    table = models.assign(
+        model=models["method"] + models["hksj"].map({True: " (HKSJ)", False: ""}),
+        estimate=models.apply(interval, axis=1),
+        tau2=models["tau2"].map("{:.2f}".format),
+        i2=models["i2"].map("{:.0f}%".format),
+    )[["model", "role", "estimate", "tau2", "i2"]]
+    table.columns = ["Model", "Role", "Estimate (CI)", "tau\u00b2", "I\u00b2"]
+    egger = pd.read_csv(egger_path).iloc[0]
+    small_studies = (
+        f"Egger's test: asymmetry p = {egger['p_value']:.3f}."
+        if egger["tested"]
+        else str(egger["note"])
+    )
+    return [
+        "<h2>The trial in the context of the evidence</h2>",
+        f"<p>{html.escape(sentence)}</p>",
+        table.to_html(index=False, border=0),
+        f"<p>{html.escape(small_studies)}</p>",
+        _figure(Path(forest), "Forest plot: published studies and this trial."),
+        _figure(Path(funnel), "Funnel plot: effect against its standard error."),
+    ]
+
+
 def build_report(
     config: dict,
     estimand_path: str | Path,
@@ -205,6 +251,7 @@ def build_report(
     tables: list[str | Path],
     commit: str,
     power: list[str | Path] = (),
+    meta: list[str | Path] = (),
 ) -> str:
     """The report as one HTML string.
 
@@ -223,6 +270,9 @@ def build_report(
     power
         The power study's summary CSV, sample-size CSV and curves PNG (a section of
         the report), or nothing.
+    meta
+        The meta-analysis' models, leave-one-out and Egger CSVs and its forest and
+        funnel PNGs (a section of the report), or nothing.
     """
     import pandas as pd
 
@@ -251,6 +301,8 @@ def build_report(
     parts += [Path(t).read_text(encoding="utf-8") for t in tables]
     parts.append("<h2>Figures</h2>")
     parts += [_figure(Path(path), caption) for path, caption in figures]
+    if meta:
+        parts += _meta_section(config, *meta)
     if power:
         parts += _power_section(config, *power)
     parts.append("<h2>Raw data validation</h2>")

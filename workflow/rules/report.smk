@@ -14,6 +14,16 @@ rule report:
         ]
         if POWER
         else [],
+        # the meta-analysis, when the config has one
+        meta=[
+            rules.meta_analysis.output.models,
+            rules.meta_analysis.output.leave_one_out,
+            rules.meta_analysis.output.egger,
+            f"{META_FOLDER}/forest.png",
+            f"{META_FOLDER}/funnel.png",
+        ]
+        if META
+        else [],
     output:
         report=f"{RESULTS}/report.html",
     params:
