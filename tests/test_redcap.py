@@ -737,3 +737,25 @@ def test_bundled_project_uses_every_redcap_feature():
     assert set(records["redcap_data_access_group"]) == {"", "s01", "s02", "s03"}
     assert "rls_med_class___1" in records.columns
     assert set(records["screening_complete"]) == {"", "2"}
+
+
+def test_a_redcap_export_changed_during_the_run_stops_it(tmp_path):
+    """verify_raw compares the exports with the SHA-256 recorded at import."""
+    from rlstrial.ingest import sha256_manifest
+    from rlstrial.pipeline import RawDataChanged, verify_raw
+    from rlstrial.redcap import export_sha256
+
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    (raw / "screening.csv").write_text("a\n1\n")
+    sha256_manifest(raw).to_csv(tmp_path / "raw_sha256.csv", index=False)
+    exports = {"dictionary": tmp_path / "dictionary.csv", "records": tmp_path / "records.csv"}
+    exports["dictionary"].write_text("field\nx\n")
+    exports["records"].write_text("record_id\n1\n")
+    export_sha256(exports.values()).to_csv(tmp_path / "redcap_sha256.csv", index=False)
+    exports["manifest"] = tmp_path / "redcap_sha256.csv"
+    verify_raw(raw, tmp_path / "raw_sha256.csv", tmp_path / "ok.txt", exports)
+    assert (tmp_path / "ok.txt").read_text().startswith("1 raw files and 2 REDCap exports")
+    exports["records"].write_text("record_id\n2\n")
+    with pytest.raises(RawDataChanged, match="records.csv: sha256"):
+        verify_raw(raw, tmp_path / "raw_sha256.csv", tmp_path / "again.txt", exports)

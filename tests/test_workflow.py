@@ -632,6 +632,7 @@ def test_the_redcap_route_gives_the_csv_routes_datasets_byte_for_byte(tmp_path):
         out.mkdir()
         (out / "config.yaml").write_text(yaml.safe_dump(settings))
         targets = [f"{paths['processed']}/{name}" for name in DATASETS]
+        targets.append(f"{paths['results']}/provenance/raw_verified.txt")
         result = subprocess.run(
             [sys.executable, "-m", "snakemake", *targets, "--cores", "2", "--nolock",
              "--configfile", str(out / "config.yaml")],
@@ -645,6 +646,8 @@ def test_the_redcap_route_gives_the_csv_routes_datasets_byte_for_byte(tmp_path):
     manifest = pd.read_csv(runs["redcap"] / "results" / "provenance" / "redcap_sha256.csv")
     assert sorted(manifest["file"]) == ["data_dictionary.csv", "records.csv"]
     assert manifest["sha256"].str.fullmatch(r"[0-9a-f]{64}").all()
+    verified = (runs["redcap"] / "results" / "provenance" / "raw_verified.txt").read_text()
+    assert verified == "7 raw files and 2 REDCap exports unchanged since ingest (sha256 verified)\n"
 
 
 def test_the_meta_analysis_pools_the_trials_primary_contrast(two_runs):

@@ -155,16 +155,31 @@ def submission(
     return write_submission(datasets, arm_labels, folder)
 
 
-def verify_raw(raw: str | Path, manifest_path: str | Path, report_path: str | Path) -> None:
-    """Check that the raw files still have the SHA-256 recorded at ingest."""
+def verify_raw(
+    raw: str | Path,
+    manifest_path: str | Path,
+    report_path: str | Path,
+    exports: dict[str, str] | None = None,
+) -> None:
+    """Check that the raw files still have the SHA-256 recorded at ingest, and, on the
+    REDCap route, that the exports (``exports``: ``dictionary``, ``records`` and the
+    ``manifest`` written at import) are unchanged too."""
     from rlstrial.ingest import compare_manifests, sha256_manifest
 
     before = pd.read_csv(manifest_path)
     changes = compare_manifests(before, sha256_manifest(raw))
+    checked = f"{len(before)} raw files"
+    if exports:
+        from rlstrial.redcap import export_sha256
+
+        recorded = pd.read_csv(exports["manifest"])
+        now = export_sha256([exports["dictionary"], exports["records"]])
+        changes += compare_manifests(recorded, now)
+        checked += f" and {len(recorded)} REDCap exports"
     if changes:
         raise RawDataChanged("raw files changed during the run:\n  " + "\n  ".join(changes))
     Path(report_path).write_text(
-        f"{len(before)} raw files unchanged since ingest (sha256 verified)\n", encoding="utf-8"
+        f"{checked} unchanged since ingest (sha256 verified)\n", encoding="utf-8"
     )
 
 

@@ -22,6 +22,14 @@ rule verify_raw:
         raw=RAW_INPUTS,
         manifest=rules.ingest.output.manifest,
         datasets=f"{PROCESSED}/row_ledger.csv",
+        # the REDCap exports and their SHA-256 at import (source: redcap)
+        exports=[
+            config["redcap"]["dictionary"],
+            config["redcap"]["records"],
+            f"{RESULTS}/provenance/redcap_sha256.csv",
+        ]
+        if REDCAP
+        else [],
     output:
         report=f"{RESULTS}/provenance/raw_verified.txt",
     params:
