@@ -160,6 +160,7 @@ FIGURE_RULES = {
     "figure_consort",
     "figure_diagnostics",
     "figure_individual_change",
+    "figure_meta",
 }
 
 
@@ -201,6 +202,8 @@ def test_an_analysis_setting_reruns_the_analyses_and_what_follows_only(two_runs)
         "figure_diagnostics": 1,
         "publication_tables": 1,
         "replication": 1,
+        "meta_analysis": 1,  # pools the primary contrast's new result table
+        "figure_meta": 1,
         "report": 1,
         "all": 1,
     }
