@@ -31,10 +31,10 @@ import pandas as pd
 from matplotlib.font_manager import FontProperties
 from matplotlib.lines import Line2D
 from matplotlib.patches import Polygon
-from matplotlib.textpath import TextToPath
 from matplotlib.ticker import MaxNLocator
 from matplotlib.transforms import Affine2D
 
+from rlstrial.figures.forest import _Fonts as _ForestFonts
 from rlstrial.figures.style import DOUBLE_COLUMN, OKABE_ITO, SINGLE_COLUMN, themed
 from rlstrial.meta import METHOD_LABELS
 
@@ -52,8 +52,6 @@ NULL_LINE = "#999999"
 FIXED_FILL = "#FFFFFF"
 ILLUSTRATIVE_MARK = "*"
 MEASURE_NAMES = {"MD": "Mean difference", "SMD": "Standardised mean difference"}
-
-_TEXT_TO_PATH = TextToPath()
 
 
 # --- forest plot -----------------------------------------------------------------------
@@ -283,30 +281,14 @@ def _heterogeneity_text(row) -> str:
 # --- forest layout ---------------------------------------------------------------------
 
 
-class _Fonts:
-    """Row text at the theme's font size; small text for notes, ticks, favours."""
+class _Fonts(_ForestFonts):
+    """The forest plot's text measures (widths in mm, wrapping), with the meta-analysis
+    plot's own row spacing: rows a little looser, small text a little looser."""
 
     def __init__(self):
-        self.normal = FontProperties()
-        self.bold = FontProperties(weight="bold")
-        self.small = FontProperties(size="small")
-        self.pitch = PITCH * self.normal.get_size_in_points() * MM_PER_PT
-        self.small_pitch = 1.25 * self.small.get_size_in_points() * MM_PER_PT
-
-    def width(self, text: str, font: FontProperties | None = None) -> float:
-        if not text:
-            return 0.0
-        font = font or self.normal
-        return _TEXT_TO_PATH.get_text_width_height_descent(text, font, ismath=False)[0] * MM_PER_PT
-
-    def wrap(self, text: str, width: float, font: FontProperties | None = None) -> list[str]:
-        lines: list[str] = []
-        for word in text.split(" "):
-            if lines and self.width(f"{lines[-1]} {word}", font) <= width:
-                lines[-1] = f"{lines[-1]} {word}"
-            else:
-                lines.append(word)
-        return lines or [""]
+        super().__init__()
+        self.pitch = PITCH * self.size * MM_PER_PT
+        self.small_pitch = 1.25 * self.small_size * MM_PER_PT
 
 
 @dataclass
