@@ -88,13 +88,16 @@ def test_numbers_come_from_the_tables(forest, tables):
     assert texts(forest, "n-t-")[:3] == ["35", "30", "40"]
 
 
-def test_trial_and_illustrative_rows_are_marked(forest):
+def test_trial_and_illustrative_rows_are_marked(forest, tables):
     trial = next(t for t in forest.texts if t.get_text() == "This trial 2026")
     assert to_hex(trial.get_color()) == TRIAL_COLOUR.lower()
     assert trial.get_fontweight() == "bold"
     notes = " ".join(texts(forest, "note-"))
     assert "* Illustrative numbers, not from a publication." in notes
-    assert "Test for subgroup differences: Q = 7.02, df = 1, p = 0.008" in notes
+    test = tables["subgroup_test"].iloc[0]
+    assert not test["hksj"]  # chi-squared on the subgroups' unadjusted SEs
+    q, df, p = test["q_between"], int(test["df"]), test["p_value"]
+    assert f"Test for subgroup differences: Q = {q:.2f}, df = {df}, p = {p:.3f}" in notes
     assert texts(forest, "favours-") == ["← Favours massage", "Favours control →"]
 
 

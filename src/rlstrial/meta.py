@@ -1430,7 +1430,11 @@ def meta_analysis(
     if settings.subgroup:
         groups = subgroups(effects, settings.subgroup, tau2=settings.subgroup_tau2, **main)
         tables["subgroups"] = groups
-        tables["subgroup_test"] = subgroup_test(groups)
+        # The test compares the subgroup estimates with chi-squared: with their
+        # unadjusted SEs (as RevMan), since HKSJ SEs are valid only with t quantiles.
+        unadjusted = {**main, "hksj": False}
+        tested = subgroups(effects, settings.subgroup, tau2=settings.subgroup_tau2, **unadjusted)
+        tables["subgroup_test"] = subgroup_test(tested)
     return tables
 
 

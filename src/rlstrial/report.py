@@ -196,7 +196,9 @@ def _power_section(config: dict, summary_path, sample_size_path, curves_path) ->
     ]
 
 
-def _meta_section(config: dict, models_path, leave_one_out_path, egger_path, forest, funnel):
+def _meta_section(
+    config: dict, studies_path, models_path, leave_one_out_path, egger_path, forest, funnel
+):
     """The meta-analysis: the pooled estimate with and without this trial, the models
     of the sensitivity analyses, small-study effects, the forest and funnel plots."""
     import pandas as pd
@@ -211,11 +213,17 @@ def _meta_section(config: dict, models_path, leave_one_out_path, egger_path, for
         return f"{row['estimate']:.2f} ({row['ci_lower']:.2f} to {row['ci_upper']:.2f})"
 
     model = f"{main['method']}{' with HKSJ' if main['hksj'] else ''}"
+    studies = pd.read_csv(studies_path)
+    published = studies[~studies["is_trial"]]
+    invented = int(published["illustrative"].astype(str).str.lower().eq("true").sum())
+    spread = f"; I\u00b2 {main['i2']:.0f}%"
+    if pd.notna(main["pi_lower"]):
+        spread += f", prediction interval {main['pi_lower']:.2f} to {main['pi_upper']:.2f}"
     sentence = (
-        f"Pooled with the {int(main['k']) - 1} studies of"
-        f" {config['meta_analysis']['studies']}, this trial's primary contrast gives a"
-        f" mean difference of {interval(main)} ({model}; I\u00b2 {main['i2']:.0f}%,"
-        f" prediction interval {main['pi_lower']:.2f} to {main['pi_upper']:.2f})."
+        f"Pooled with the {len(published)} studies of {config['meta_analysis']['studies']}"
+        f"{f' ({invented} of them illustrative, not from a publication)' if invented else ''},"
+        f" this trial's primary contrast gives a mean difference of {interval(main)}"
+        f" ({model}{spread})."
     )
     if len(without):
         sentence += f" Without this trial: {interval(without.iloc[0])}."
@@ -271,7 +279,7 @@ def build_report(
         The power study's summary CSV, sample-size CSV and curves PNG (a section of
         the report), or nothing.
     meta
-        The meta-analysis' models, leave-one-out and Egger CSVs and its forest and
+        The meta-analysis' studies, models, leave-one-out and Egger CSVs and its forest and
         funnel PNGs (a section of the report), or nothing.
     """
     import pandas as pd

@@ -16,6 +16,7 @@ rule report:
         else [],
         # the meta-analysis, when the config has one
         meta=[
+            rules.meta_analysis.output.studies,
             rules.meta_analysis.output.models,
             rules.meta_analysis.output.leave_one_out,
             rules.meta_analysis.output.egger,

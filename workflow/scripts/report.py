@@ -9,7 +9,7 @@ inputs = {
     "validation": sm.input.validation,
     "manifest": sm.input.manifest,
     "power": list(sm.input.power),  # summary, sample size, curves; empty without a study
-    "meta": list(sm.input.meta),  # models, leave-one-out, Egger, forest, funnel; or empty
+    "meta": list(sm.input.meta),  # studies, models, leave-one-out, Egger, forest, funnel; or empty
 }
 report(
     sm.params.config,
